@@ -1,0 +1,58 @@
+"""Loading weight files into the networks, refusing any file whose layout differs.
+
+A state_dict from another architecture would otherwise fail deep inside PyTorch with a wall of
+text, or (with strict=False) load silently and produce noise. Here the first mismatch is named
+in one sentence.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+
+class WeightsError(RuntimeError):
+    """A weight file is missing, unreadable, or does not have the expected layout."""
+
+
+def read_state_dict(path: Path) -> dict[str, Tensor]:
+    """Read a state_dict saved by any PyTorch (legacy or zip serialisation), tensors only."""
+    if not path.is_file():
+        raise WeightsError(f"weight file {path} does not exist")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WeightsError(f"{path.name} is not a readable PyTorch weight file: {first}") from exc
+    if not isinstance(state, Mapping) or not all(isinstance(v, Tensor) for v in state.values()):
+        raise WeightsError(f"{path.name} does not hold a plain state_dict of tensors")
+    return dict(state)
+
+
+def check_layout(state: Mapping[str, Tensor], module: nn.Module, name: str) -> None:
+    """Raise WeightsError naming the first key or shape of `state` that `module` does not have."""
+    expected = module.state_dict()
+    for key, ref in expected.items():
+        if key not in state:
+            raise WeightsError(f"{name} lacks the tensor {key!r} (shape {tuple(ref.shape)})")
+        got = tuple(state[key].shape)
+        if got != tuple(ref.shape):
+            raise WeightsError(
+                f"{name} has {key!r} of shape {got} where {tuple(ref.shape)} is expected"
+            )
+    for key in state:
+        if key not in expected:
+            raise WeightsError(f"{name} has the unexpected tensor {key!r}")
+
+
+def load_into(module: nn.Module, path: Path) -> nn.Module:
+    """Load `path` into `module` after checking every key and shape; returns the module."""
+    state = read_state_dict(path)
+    check_layout(state, module, path.name)
+    module.load_state_dict({k: v.float() for k, v in state.items()})
+    return module

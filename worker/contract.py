@@ -1,0 +1,184 @@
+"""The contract between the bot (producer) and the workers (consumers), in one place.
+
+This module imports no torch and nothing else of the worker: the bot imports it to build jobs
+and read delivery events, the worker to run them.
+
+Flow
+----
+1. The bot stores each input image's bytes under ``image_key(file_unique_id)`` with
+   ``INPUT_TTL``; a style used twice is stored once.
+2. The bot enqueues ``JOB_FUNC`` on ``QUEUE_NAME`` with RQ's JSON serializer through
+   :func:`enqueue`, passing one keyword argument, ``request``: the dict of a :class:`JobRequest`.
+   Nothing but JSON crosses Redis, so whoever can write to Redis cannot run code on workers.
+3. The worker reads the bytes, stylizes, writes the encoded result under
+   ``result_key(job_id)`` with ``RESULT_TTL``, and appends one :class:`DeliveryEvent` to
+   ``DELIVERY_STREAM``. A user's mistake (not an image, too large, …) is a delivery event with
+   an ``error`` code, not a failed job. At most one event is ever added per job id.
+4. The bot's delivery loop reads the stream with the consumer group ``DELIVERY_GROUP``, sends
+   the result, acknowledges the entry, and deletes the result bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+QUEUE_NAME = "stylize"
+JOB_FUNC = "worker.jobs.stylize"
+DELIVERY_STREAM = "adain:deliveries"
+DELIVERY_GROUP = "bot"
+
+INPUT_TTL = 24 * 3600  # seconds the bot keeps input bytes: buttons re-run from them
+RESULT_TTL = 3600  # seconds a result waits for the bot to deliver it
+JOB_TIMEOUT = 300  # seconds one job may run before RQ gives up on it
+JOB_RETRIES = 2  # re-runs after a transient failure or a worker lost mid-job
+DELIVERY_STREAM_MAXLEN = 100_000  # approximate cap, so an absent bot cannot fill Redis
+
+# Error codes of delivery events. The bot turns each into a message in the user's language.
+ERROR_CODES = (
+    "not_image",  # the bytes are not a picture
+    "broken",  # a picture that fails to decode (truncated upload, corrupt file)
+    "too_large",  # more pixels than the worker accepts, decompression bombs included
+    "too_small",  # a side below the minimum
+    "expired",  # the input bytes are gone from Redis (TTL passed)
+    "out_of_memory",  # still out of memory after a retry at a smaller size
+    "internal",  # anything else: the job failed for good after its retries
+)
+
+OUTPUT_FORMATS = ("jpeg", "png")
+
+
+def image_key(file_unique_id: str) -> str:
+    """Redis key of an input image's bytes, by Telegram's file_unique_id."""
+    return f"adain:img:{file_unique_id}"
+
+
+def result_key(job_id: str) -> str:
+    """Redis key of a job's encoded result."""
+    return f"adain:result:{job_id}"
+
+
+def delivered_key(job_id: str) -> str:
+    """Marker that a delivery event exists for this job (makes deliveries idempotent)."""
+    return f"adain:delivered:{job_id}"
+
+
+@dataclass(frozen=True)
+class StyleRef:
+    key: str  # Redis key of the style image's bytes
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Arguments of one stylization. Only JSON types, so RQ's JSON serializer carries it."""
+
+    chat_id: int
+    content_key: str
+    styles: tuple[StyleRef, ...]
+    alpha: float = 1.0
+    preserve_color: bool = False
+    size: int = 512  # shorter side of the output in pixels; 0 keeps the original resolution
+    style_size: int = 512
+    output_format: str = "jpeg"
+    locale: str = "en"
+    extra: dict[str, Any] = field(default_factory=dict)  # the bot's own context, echoed back
+
+    def __post_init__(self) -> None:
+        if not self.styles:
+            raise ValueError("a job needs at least one style")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must lie in [0, 1], got {self.alpha}")
+        if any(s.weight < 0 for s in self.styles) or sum(s.weight for s in self.styles) <= 0:
+            raise ValueError("style weights must be non-negative and not all zero")
+        if self.size < 0 or self.style_size < 0:
+            raise ValueError("sizes must be 0 (original) or positive")
+        if self.output_format not in OUTPUT_FORMATS:
+            raise ValueError(f"output_format must be one of {OUTPUT_FORMATS}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["styles"] = [asdict(s) for s in self.styles]
+        json.dumps(data)  # refuse anything JSON cannot carry here, not on the worker
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobRequest:
+        fields = dict(data)
+        fields["styles"] = tuple(StyleRef(**s) for s in fields["styles"])
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class DeliveryEvent:
+    """One entry of DELIVERY_STREAM: either a result key or an error code."""
+
+    job: str
+    chat: int
+    result: str | None = None  # Redis key of the encoded image
+    error: str | None = None  # one of ERROR_CODES
+    format: str = "jpeg"
+    width: int = 0
+    height: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_fields(self) -> dict[str, str]:
+        """Flat string fields, as a Redis Stream entry holds them."""
+        return {
+            "job": self.job,
+            "chat": str(self.chat),
+            "result": self.result or "",
+            "error": self.error or "",
+            "format": self.format,
+            "width": str(self.width),
+            "height": str(self.height),
+            "extra": json.dumps(self.extra),
+        }
+
+    @classmethod
+    def from_fields(cls, fields: dict[bytes | str, bytes | str]) -> DeliveryEvent:
+        f = {
+            (k.decode() if isinstance(k, bytes) else k): (
+                v.decode() if isinstance(v, bytes) else v
+            )
+            for k, v in fields.items()
+        }
+        return cls(
+            job=f["job"],
+            chat=int(f["chat"]),
+            result=f.get("result") or None,
+            error=f.get("error") or None,
+            format=f.get("format", "jpeg"),
+            width=int(f.get("width", 0)),
+            height=int(f.get("height", 0)),
+            extra=json.loads(f.get("extra") or "{}"),
+        )
+
+
+def queue(connection: Redis) -> Queue:
+    """The stylize queue with RQ's JSON serializer (the bot and workers must agree on it)."""
+    return Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer)
+
+
+def enqueue(q: Queue, request: JobRequest, job_id: str | None = None) -> Job:
+    """Enqueue one stylization exactly as workers expect it: by dotted path, JSON only.
+
+    Transient failures (a Redis hiccup, a worker lost mid-job) are retried by RQ; a user's
+    mistake never fails the job (it becomes a delivery event with an error code).
+    """
+    return q.enqueue_call(
+        JOB_FUNC,
+        kwargs={"request": request.to_dict()},
+        timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL,
+        failure_ttl=7 * 24 * 3600,
+        ttl=INPUT_TTL,
+        job_id=job_id,
+        retry=Retry(max=JOB_RETRIES, interval=0),
+    )
