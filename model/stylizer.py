@@ -6,6 +6,7 @@ cache style statistics and content features between jobs and skip encoder passes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,6 +71,19 @@ class Stylizer:
                 f"run `python -m model.weights fetch --dir {folder}`"
             )
         return cls.from_files(folder / VGG_FILE, folder / DECODER_FILE, device, max_pixels)
+
+    def warm_up(self, size: int = 256) -> float:
+        """Run one throw-away pair so lazy initialisation is paid before the first real job.
+
+        Returns the seconds it took (the start-up cost operators see in the logs).
+        """
+        start = time.perf_counter()
+        grey = Image.new("RGB", (size, size), (128, 128, 128))
+        feat = self.encode(grey)
+        self.render(feat, [self.style_stats(grey)], [1.0], 1.0, grey.size)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        return time.perf_counter() - start
 
     # -- steps -----------------------------------------------------------------------------
 
