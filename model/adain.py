@@ -74,7 +74,7 @@ def mix_stats(
 def _sym_matrix_power(cov: Tensor, power: float) -> Tensor:
     """cov^power for a symmetric positive semi-definite 3×3 matrix (eigen-decomposition)."""
     evals, evecs = torch.linalg.eigh(cov)
-    evals = evals.clamp_min(1e-8)
+    evals = evals.clamp_min(1e-10)
     return evecs @ torch.diag(evals.pow(power)) @ evecs.T
 
 
@@ -82,7 +82,8 @@ def color_transfer(style: Tensor, content: Tensor) -> Tensor:
     """Give `style` (3, H, W) the colour mean and covariance of `content` (3, H', W').
 
     A CORAL-style linear map: x' = C_c^{1/2}·C_s^{-1/2}·(x − μ_s) + μ_c. Computed in float64
-    so that near-grey images (tiny eigenvalues) stay stable. The result is not clamped.
+    with eigenvalues floored, so that grey images (a colour direction without variance) stay
+    finite. The result is not clamped.
     """
     if style.dim() != 3 or content.dim() != 3 or style.shape[0] != 3 or content.shape[0] != 3:
         raise ValueError("color_transfer expects two (3, H, W) tensors")
@@ -92,9 +93,8 @@ def color_transfer(style: Tensor, content: Tensor) -> Tensor:
     c_mean = c.mean(dim=1, keepdim=True)
     s_cent = s - s_mean
     c_cent = c - c_mean
-    eye = torch.eye(3, dtype=torch.float64, device=s.device)
-    s_cov = s_cent @ s_cent.T / s.shape[1] + 1e-5 * eye
-    c_cov = c_cent @ c_cent.T / c.shape[1] + 1e-5 * eye
+    s_cov = s_cent @ s_cent.T / s.shape[1]  # (3, 3)
+    c_cov = c_cent @ c_cent.T / c.shape[1]
     transform = _sym_matrix_power(c_cov, 0.5) @ _sym_matrix_power(s_cov, -0.5)
     out = transform @ s_cent + c_mean
     return out.reshape(style.shape).to(style.dtype)

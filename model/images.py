@@ -43,7 +43,7 @@ def _open(source: ImageSource) -> Image.Image:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImageError("not_image", f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise ImageError("not_image", f"cannot read the file: {exc.strerror or exc}") from exc
     return Image.open(io.BytesIO(data))
 
 
@@ -73,8 +73,17 @@ def load_image(source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ima
     """Open, validate and normalise an image to RGB, applying its EXIF orientation.
 
     The pixel count is checked from the header before anything is decoded, so a bomb never
-    allocates. Animated images give their first frame.
+    allocates. Animated images give their first frame. A file path is named in the message.
     """
+    try:
+        return _load(source, max_pixels)
+    except ImageError as exc:
+        if isinstance(source, (str, Path)):
+            raise ImageError(exc.code, f"{source}: {exc}") from exc
+        raise
+
+
+def _load(source: ImageSource, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -99,7 +108,11 @@ def load_image(source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ima
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError("too_large", f"the image is a decompression bomb: {exc}") from exc
+        raise ImageError(
+            "too_large",
+            "the image declares far more pixels than it can hold (a decompression bomb); "
+            f"at most {max_pixels / 1e6:.0f} megapixels are accepted",
+        ) from exc
     except UnidentifiedImageError as exc:
         raise ImageError("not_image", "the file is not an image in a known format") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
