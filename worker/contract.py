@@ -39,6 +39,7 @@ RESULT_TTL = 3600  # seconds a result waits for the bot to deliver it
 JOB_TIMEOUT = 300  # seconds one job may run before RQ gives up on it
 JOB_RETRIES = 2  # re-runs after a transient failure or a worker lost mid-job
 DELIVERY_STREAM_MAXLEN = 100_000  # approximate cap, so an absent bot cannot fill Redis
+DELIVERED_TTL = 2 * INPUT_TTL  # seconds delivered_key outlives its event: a re-run adds none
 
 # Error codes of delivery events. The bot turns each into a message in the user's language.
 ERROR_CODES = (

@@ -1,0 +1,32 @@
+"""The worker's settings, from environment variables only (names are the upper-case fields)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from model.images import DEFAULT_MAX_PIXELS
+
+
+class WorkerSettings(BaseSettings):
+    """`python -m worker` reads these; see docs/worker.md for what each one changes."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    redis_url: str = "redis://localhost:6379/0"
+    weights_dir: Path = Path("weights")
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
+    metrics_port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
+    worker_name: str | None = None  # RQ's worker name; default a random one
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_pixels: int = Field(DEFAULT_MAX_PIXELS, gt=0)  # larger uploads are refused (too_large)
+    jpeg_quality: int = Field(92, ge=1, le=95)
+    style_cache_size: int = Field(256, ge=0)  # style statistics kept (a few KB each)
+    content_cache_size: int = Field(4, ge=0)  # content feature maps kept
+    content_cache_mb: int = Field(512, ge=0)  # ... and their total size
+    heartbeat_interval: int = Field(5, ge=1)  # seconds between heartbeats of a running job
+    maintenance_interval: int = Field(10, ge=1)  # seconds between looks for abandoned jobs
+    worker_ttl: int = Field(30, ge=16)  # seconds of silence after which a worker is not alive
