@@ -1,0 +1,65 @@
+"""``python -m bot``: settings → logging → the bot; one clear line when it cannot start."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+from aiogram.utils.token import TokenValidationError
+from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.app import BotApp
+from bot.redaction import configure_logging
+from bot.settings import Settings
+
+
+def fail(message: str) -> int:
+    print(f"bot: {message}", file=sys.stderr)
+    return 2
+
+
+def settings_problem(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]).upper()
+        if item["type"] == "missing":
+            problems.append(f"{name} is not set")
+        else:
+            problems.append(f"{name}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def main() -> int:
+    try:
+        settings = Settings()  # type: ignore[call-arg]  # BOT_TOKEN comes from the environment
+    except ValidationError as e:
+        return fail(f"configuration error: {settings_problem(e)}")
+    token = settings.bot_token.get_secret_value()
+    configure_logging(settings.log_level, token)
+    try:
+        app = BotApp(settings)
+    except TokenValidationError:
+        return fail("BOT_TOKEN is not a bot token (expected <digits>:<secret> from @BotFather)")
+    try:
+        asyncio.run(app.run())
+    except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+        return fail(f"cannot reach Redis at {without_password(settings.redis_url)}: {e}")
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The bot process: long polling plus the delivery and status loops, all on one Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import FSMI18nMiddleware, I18n
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+
+from bot.delivery import DeliveryLoop
+from bot.handlers import build_router
+from bot.i18n import load_i18n
+from bot.images import ImageStore
+from bot.jobs import Submitter
+from bot.presets import PresetLibrary
+from bot.progress import ProgressLoop
+from bot.records import JobStore
+from bot.settings import Settings
+from bot.studio import Studio
+from worker import contract
+
+log = logging.getLogger(__name__)
+COMMANDS = ("start", "help", "styles", "mix", "settings", "new", "lang")
+
+
+def command_list(i18n: I18n, locale: str) -> list[BotCommand]:
+    with i18n.context(), i18n.use_locale(locale):
+        return [BotCommand(command=c, description=i18n.gettext(f"cmd-{c}")) for c in COMMANDS]
+
+
+class BotApp:
+    """Everything the bot runs, built from settings; ``run`` until stopped or a loop fails."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.redis = AsyncRedis.from_url(settings.redis_url)
+        self.sync_redis = Redis.from_url(settings.redis_url)  # RQ's API is synchronous
+        api = TelegramAPIServer.from_base(settings.telegram_api_url)
+        self.bot = Bot(settings.bot_token.get_secret_value(), session=AiohttpSession(api=api))
+        self.i18n = load_i18n(settings.default_locale)
+        queue = contract.queue(self.sync_redis)
+        self.store = JobStore(self.redis)
+        images = ImageStore(self.redis, settings.max_download_bytes)
+        submitter = Submitter(self.store, queue, settings.queue_cap, settings.style_size)
+        # Its own connection pool: the dispatcher closes the storage when polling stops.
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix="adain:fsm")
+        )
+        self.dispatcher = Dispatcher(
+            storage=storage,
+            events_isolation=storage.create_isolation(),  # album photos never race
+            settings=settings,
+            store=self.store,
+            images=images,
+            submitter=submitter,
+            studio=Studio(images, submitter, settings.photo_size),
+            presets=PresetLibrary(settings.styles_dir),
+        )
+        self.dispatcher.include_router(build_router())
+        FSMI18nMiddleware(self.i18n).setup(self.dispatcher)
+        self.dispatcher.startup.register(self._set_commands)
+        self.delivery = DeliveryLoop(
+            self.bot, self.redis, self.store, self.i18n, settings.delivery_consumer
+        )
+        self.progress = ProgressLoop(
+            self.bot, self.store, queue, self.i18n, settings.progress_interval
+        )
+        self._failure: BaseException | None = None
+
+    async def run(self, handle_signals: bool = True) -> None:
+        """Poll Telegram and deliver results until stopped; a failed loop stops everything."""
+        try:
+            await self.redis.ping()  # fail at start, with one clear line, when Redis is absent
+            await self.delivery.ensure_group()
+            loops = [
+                asyncio.create_task(self.delivery.run(), name="delivery"),
+                asyncio.create_task(self.progress.run(), name="progress"),
+            ]
+            for task in loops:
+                task.add_done_callback(self._loop_ended)
+            try:
+                await self.dispatcher.start_polling(
+                    self.bot,
+                    handle_signals=handle_signals,
+                    polling_timeout=self.settings.polling_timeout,
+                )
+            finally:
+                for task in loops:
+                    task.cancel()
+                for task in loops:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+        finally:
+            await self.bot.session.close()
+            await self.redis.aclose()
+            self.sync_redis.close()
+        if self._failure is not None:
+            raise self._failure
+
+    async def stop(self) -> None:
+        """Stop polling and the loops; ``run`` then returns."""
+        await self.dispatcher.stop_polling()
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        self._failure = task.exception()
+        log.error("the %s loop failed; stopping the bot", task.get_name(), exc_info=self._failure)
+        asyncio.get_running_loop().create_task(self._stop_quietly())
+
+    async def _stop_quietly(self) -> None:
+        with contextlib.suppress(RuntimeError):  # polling had not started yet
+            await self.dispatcher.stop_polling()
+
+    async def _set_commands(self, bot: Bot) -> None:
+        """The command menu in each language (not fatal when refused)."""
+        try:
+            await bot.set_my_commands(command_list(self.i18n, self.i18n.default_locale))
+            for locale in self.i18n.available_locales:
+                await bot.set_my_commands(command_list(self.i18n, locale), language_code=locale)
+        except TelegramAPIError as e:  # a missing menu must not stop the bot
+            log.warning("could not set the command menu: %s", e)

@@ -1,0 +1,194 @@
+"""The delivery loop: the worker's results from a Redis Stream to the users, at least once.
+
+Guarantees: an entry is acknowledged only after Telegram accepted the message (or the error is
+permanent); entries left unacknowledged by a previous run are re-read first; a job is sent once
+even when its entry is read twice (a "sent" marker is set before the acknowledgement).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramEntityTooLarge,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.keyboards import result_keyboard
+from bot.records import JobRecord, JobStore
+from bot.sending import send_result
+from worker import contract
+from worker.contract import DeliveryEvent, JobRequest
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 60.0
+
+
+def error_text(code: str) -> str:
+    """The user's message for a worker's error code (current locale)."""
+    texts = {
+        "not_image": _("error-not_image"),
+        "broken": _("error-broken"),
+        "too_large": _("error-too_large"),
+        "too_small": _("error-too_small"),
+        "expired": _("error-expired"),
+        "out_of_memory": _("error-out_of_memory"),
+    }
+    return texts.get(code) or _("error-internal")
+
+
+class DeliveryLoop:
+    """Reads ``contract.DELIVERY_STREAM`` as one consumer of ``contract.DELIVERY_GROUP``."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        redis: Redis,
+        store: JobStore,
+        i18n: I18n,
+        consumer: str,
+        block_ms: int = 5000,
+        batch: int = 16,
+    ) -> None:
+        self.bot = bot
+        self.redis = redis
+        self.store = store
+        self.i18n = i18n
+        self.consumer = consumer
+        self.block_ms = block_ms
+        self.batch = batch
+
+    async def ensure_group(self) -> None:
+        """Create the stream and the group (from the stream's start) unless they exist."""
+        try:
+            await self.redis.xgroup_create(
+                contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, id="0", mkstream=True
+            )
+        except ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+
+    async def run(self) -> None:
+        """Deliver forever; survives Redis restarts and Telegram outages."""
+        backoff = 1.0
+        while True:
+            try:
+                await self.ensure_group()
+                await self._read("0")  # our own pending entries: read before a crash, not acked
+                backoff = 1.0
+                while True:
+                    await self._read(">", block=True)
+            except (RedisConnectionError, RedisTimeoutError) as e:
+                log.warning("delivery: Redis unavailable (%s); retrying in %.0f s", e, backoff)
+            except ResponseError as e:
+                if "NOGROUP" not in str(e):
+                    raise
+                log.warning("delivery: consumer group is gone (Redis lost it); recreating")
+            await asyncio.sleep(backoff)
+            backoff = min(MAX_BACKOFF, backoff * 2)
+
+    async def _read(self, start: str, block: bool = False) -> None:
+        """Handle entries after ``start`` ("0": pending ones, until none is left; ">": new)."""
+        last = start
+        while True:
+            response = await self.redis.xreadgroup(
+                contract.DELIVERY_GROUP,
+                self.consumer,
+                {contract.DELIVERY_STREAM: last},
+                count=self.batch,
+                block=self.block_ms if block else None,
+            )
+            entries = response[0][1] if response else []
+            for entry_id, fields in entries:
+                await self.handle(entry_id, fields)
+            if start == ">" or not entries:
+                return
+            last = entries[-1][0]
+
+    async def handle(self, entry_id: bytes, fields: dict[Any, Any] | None) -> None:
+        """Deliver one entry (once per job), clean up after it, then acknowledge it."""
+        try:
+            event = DeliveryEvent.from_fields(fields or {})
+        except (KeyError, ValueError) as e:
+            log.error("delivery: malformed entry %s dropped: %s", entry_id, e)
+            await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
+            return
+        record = await self.store.load(event.job)
+        locale = record.locale if record else str(event.extra.get("locale", "en"))
+        if not await self.store.was_sent(event.job):
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                await self._send_until_done(event, record)
+            await self.store.mark_sent(event.job)
+        await self._clean_up(event, record)
+        await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
+
+    async def _send_until_done(self, event: DeliveryEvent, record: JobRecord | None) -> None:
+        """Retry flood control and outages; drop what Telegram refuses for good."""
+        backoff = 1.0
+        while True:
+            try:
+                await self._send(event, record)
+                log.info("chat %s: job %s delivered", event.chat, event.job)
+                return
+            except TelegramRetryAfter as e:
+                log.info("chat %s: flood control, waiting %s s", event.chat, e.retry_after)
+                await asyncio.sleep(e.retry_after)
+            except TelegramUnauthorizedError:
+                raise  # the token is wrong: nothing can be delivered
+            except TelegramEntityTooLarge as e:
+                log.warning("chat %s: job %s dropped, too large: %s", event.chat, event.job, e)
+                return
+            except (TelegramNetworkError, TelegramServerError) as e:
+                log.warning("chat %s: Bot API unavailable (%s); retrying", event.chat, e)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+            except TelegramAPIError as e:  # blocked by the user, chat not found, …
+                log.warning("chat %s: job %s dropped: %s", event.chat, event.job, e)
+                return
+
+    async def _send(self, event: DeliveryEvent, record: JobRecord | None) -> None:
+        if event.error or not event.result:
+            await self.bot.send_message(event.chat, error_text(event.error or "internal"))
+            return
+        data = await self.redis.get(event.result)
+        if data is None:
+            await self.bot.send_message(event.chat, error_text("expired"))
+            return
+        keyboard = None
+        if record is not None:
+            keyboard = result_keyboard(event.job, JobRequest.from_dict(record.request))
+        as_document = record.as_document if record else bool(event.extra.get("as_document"))
+        await send_result(
+            self.bot,
+            event.chat,
+            data,
+            fmt=event.format,
+            width=event.width,
+            height=event.height,
+            as_document=as_document,
+            keyboard=keyboard,
+        )
+
+    async def _clean_up(self, event: DeliveryEvent, record: JobRecord | None) -> None:
+        """Remove the status message and the result bytes; free the chat for its next job."""
+        status = record.status_message_id if record else event.extra.get("status")
+        if status:
+            with contextlib.suppress(TelegramAPIError):  # already gone, or the chat is
+                await self.bot.delete_message(event.chat, int(status))
+        if event.result:
+            await self.redis.delete(event.result)
+        await self.store.finish(event.chat, event.job)

@@ -1,0 +1,23 @@
+"""The bot's routers, one per feature, joined in one place."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.handlers import fallback, language, mix, pictures, preferences, presets, results, start
+
+
+def build_router() -> Router:
+    """A fresh router tree (a Router can belong to one dispatcher only)."""
+    root = Router(name="adain")
+    root.include_routers(
+        start.build(),
+        language.build(),
+        preferences.build(),
+        presets.build(),
+        mix.build(),
+        results.build(),
+        pictures.build(),
+        fallback.build(),  # last: whatever no feature took
+    )
+    return root

@@ -1,0 +1,59 @@
+"""/styles: the gallery of preset styles, chosen by button."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import PresetChoice
+from bot.conversation import Picture
+from bot.images import ImageStore
+from bot.keyboards import presets_keyboard
+from bot.presets import PresetLibrary, preset_key
+from bot.studio import Studio
+from worker import contract
+
+
+async def show_presets(message: Message, presets: PresetLibrary) -> None:
+    """Lists the preset styles as buttons."""
+    found = presets.list()
+    if not found:
+        await message.answer(_("presets-none"))
+        return
+    await message.answer(_("presets-title"), reply_markup=presets_keyboard(found))
+
+
+async def pick_preset(
+    callback: CallbackQuery,
+    callback_data: PresetChoice,
+    state: FSMContext,
+    bot: Bot,
+    i18n: I18n,
+    presets: PresetLibrary,
+    images: ImageStore,
+    studio: Studio,
+) -> None:
+    """Takes a preset as the style, stored in Redis like an uploaded picture."""
+    await callback.answer()
+    if callback.message is None:
+        return
+    chat_id = callback.message.chat.id
+    preset = presets.find(callback_data.preset)
+    if preset is None:
+        await bot.send_message(chat_id, _("preset-missing"))
+        return
+    data = await presets.read(preset)
+    key = contract.image_key(preset_key(data))
+    await images.put(key, data)
+    await studio.take(bot, chat_id, state, Picture(key=key, as_style=True), i18n.current_locale)
+
+
+def build() -> Router:
+    router = Router(name="presets")
+    router.message.register(show_presets, Command("styles"))
+    router.callback_query.register(pick_preset, PresetChoice.filter())
+    return router

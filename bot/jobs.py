@@ -1,0 +1,100 @@
+"""Submitting a stylization: one job per chat at a time, a global queue cap, status message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.utils.i18n import gettext as _
+from rq import Queue
+
+from bot.records import JobRecord, JobStore
+from worker import contract
+from worker.contract import JobRequest, StyleRef
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """Everything one stylization needs, as the user chose it."""
+
+    content_key: str
+    styles: tuple[StyleRef, ...]
+    alpha: float
+    preserve_color: bool
+    size: int  # 0 keeps the original resolution (pictures sent as files)
+    as_document: bool
+
+    @classmethod
+    def from_request(cls, request: JobRequest, as_document: bool) -> RunParams:
+        return cls(
+            content_key=request.content_key,
+            styles=request.styles,
+            alpha=request.alpha,
+            preserve_color=request.preserve_color,
+            size=request.size,
+            as_document=as_document,
+        )
+
+    @property
+    def image_keys(self) -> tuple[str, ...]:
+        return (self.content_key, *(s.key for s in self.styles))
+
+
+class Submitter:
+    """Turns a user's request into an RQ job under the worker's contract."""
+
+    def __init__(self, store: JobStore, queue: Queue, queue_cap: int, style_size: int) -> None:
+        self.store = store
+        self.queue = queue
+        self.queue_cap = queue_cap
+        self.style_size = style_size
+
+    async def submit(self, bot: Bot, chat_id: int, params: RunParams, locale: str) -> bool:
+        """Enqueue a job and show its place in the queue; False (and a reply) when refused."""
+        job_id = uuid.uuid4().hex
+        if not await self.store.claim_chat(chat_id, job_id):
+            await bot.send_message(chat_id, _("busy-chat"))
+            return False
+        try:
+            ahead = await asyncio.to_thread(lambda: self.queue.count)
+            if ahead >= self.queue_cap:
+                await self.store.release_chat(chat_id, job_id)
+                await bot.send_message(chat_id, _("busy-global"))
+                return False
+            status = await bot.send_message(chat_id, _("queued").format(ahead=ahead))
+            request = JobRequest(
+                chat_id=chat_id,
+                content_key=params.content_key,
+                styles=params.styles,
+                alpha=params.alpha,
+                preserve_color=params.preserve_color,
+                size=params.size,
+                style_size=self.style_size,
+                output_format="jpeg",
+                locale=locale,
+                extra={
+                    "status": status.message_id,
+                    "as_document": params.as_document,
+                    "locale": locale,
+                },
+            )
+            record = JobRecord(
+                job_id=job_id,
+                chat_id=chat_id,
+                locale=locale,
+                status_message_id=status.message_id,
+                as_document=params.as_document,
+                request=request.to_dict(),
+            )
+            await self.store.save(record)  # before the job exists: its delivery needs it
+            await asyncio.to_thread(contract.enqueue, self.queue, request, job_id)
+        except Exception:
+            await self.store.finish(chat_id, job_id)
+            raise
+        log.info("chat %s: job %s queued with %d ahead", chat_id, job_id, ahead)
+        return True

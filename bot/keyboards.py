@@ -1,0 +1,92 @@
+"""Inline keyboards. Labels come from the locale files through the current i18n context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import preferences
+from bot.callbacks import LanguageChoice, MixAction, PresetChoice, ResultAction, SettingChoice
+from bot.presets import Preset
+from worker.contract import JobRequest
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
+    """Buttons under a result: each re-runs the job from the stored pictures."""
+
+    def button(label: str, action: str) -> InlineKeyboardButton:
+        data = ResultAction(action=action, job=job_id).pack()
+        return InlineKeyboardButton(text=_(label), callback_data=data)
+
+    strength = []
+    if preferences.can_be_weaker(request.alpha):
+        strength.append(button("btn-weaker", "weaker"))
+    if preferences.can_be_stronger(request.alpha):
+        strength.append(button("btn-stronger", "stronger"))
+    colours = "btn-style-colours" if request.preserve_color else "btn-keep-colours"
+    last = [button("btn-swap", "swap")] if len(request.styles) == 1 else []
+    last.append(button("btn-restyle", "restyle"))
+    rows = [strength] if strength else []
+    rows += [[button(colours, "colours")], last]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def presets_keyboard(presets: list[Preset]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for preset in presets:
+        kb.button(text=preset.name, callback_data=PresetChoice(preset=preset.id))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def mix_keyboard(mix: list[dict[str, Any]]) -> InlineKeyboardMarkup:
+    """One row per style with its weight and −/+ buttons, then Mix and Cancel."""
+    kb = InlineKeyboardBuilder()
+    for i, entry in enumerate(mix):
+        label = _("mix-style").format(number=i + 1, weight=entry["weight"])
+        kb.button(text="−", callback_data=MixAction(action="less", index=i))
+        kb.button(text=label, callback_data=MixAction(action="show", index=i))
+        kb.button(text="+", callback_data=MixAction(action="more", index=i))
+    kb.button(text=_("btn-mix-go"), callback_data=MixAction(action="go"))
+    kb.button(text=_("btn-mix-cancel"), callback_data=MixAction(action="cancel"))
+    kb.adjust(*([3] * len(mix)), 2)
+    return kb.as_markup()
+
+
+def settings_keyboard(prefs: preferences.Preferences) -> InlineKeyboardMarkup:
+    """Strength steps, the colour switch and the output sizes; the current ones are marked."""
+    kb = InlineKeyboardBuilder()
+    for alpha in preferences.STRENGTHS:
+        mark = "• " if abs(alpha - prefs.alpha) < 1e-6 else ""
+        kb.button(
+            text=f"{mark}{round(alpha * 100)}%",
+            callback_data=SettingChoice(field="alpha", value=str(alpha)),
+        )
+    state = _("on") if prefs.preserve_color else _("off")
+    kb.button(
+        text=_("btn-colours-setting").format(state=state),
+        callback_data=SettingChoice(field="colours", value="0" if prefs.preserve_color else "1"),
+    )
+    for size in preferences.SIZES:
+        mark = "• " if size == prefs.size else ""
+        data = SettingChoice(field="size", value=str(size))
+        kb.button(text=mark + size_label(size), callback_data=data)
+    kb.adjust(len(preferences.STRENGTHS), 1, len(preferences.SIZES))
+    return kb.as_markup()
+
+
+def size_label(size: int) -> str:
+    return _("size-original") if size == 0 else _("size-px").format(px=size)
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for code, name in LANGUAGES.items():
+        kb.button(text=name, callback_data=LanguageChoice(code=code))
+    kb.adjust(len(LANGUAGES))
+    return kb.as_markup()

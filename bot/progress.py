@@ -1,0 +1,118 @@
+"""The status loop: "queued, N ahead of you" edited to "working…", and the upload action.
+
+Best effort by design: a failed edit is tried again on the next round, and the delivery loop
+removes the status message whatever this loop managed to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiogram import Bot
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Queue
+from rq.exceptions import InvalidJobOperation
+from rq.job import Job, JobStatus
+
+from bot.records import JobRecord, JobStore
+
+log = logging.getLogger(__name__)
+ACTION_EVERY = 4.0  # seconds; Telegram shows a chat action for about five
+
+Progress = tuple[str, int]  # ("queued", jobs ahead) | ("started", 0) | ("other", 0)
+
+
+def job_progress(queue: Queue, job_ids: list[str]) -> dict[str, Progress]:
+    """Where each job stands in RQ (blocking calls: run in a thread)."""
+    out: dict[str, Progress] = {}
+    for job_id in job_ids:
+        try:
+            status = Job(job_id, connection=queue.connection).get_status()
+        except InvalidJobOperation:  # RQ no longer holds the job
+            out[job_id] = ("other", 0)
+            continue
+        if status == JobStatus.QUEUED:
+            out[job_id] = ("queued", queue.get_job_position(job_id) or 0)
+        elif status == JobStatus.STARTED:
+            out[job_id] = ("started", 0)
+        else:
+            out[job_id] = ("other", 0)
+    return out
+
+
+class ProgressLoop:
+    """Keeps each waiting chat's status message true to the job's place in the queue."""
+
+    def __init__(
+        self, bot: Bot, store: JobStore, queue: Queue, i18n: I18n, interval: float
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.queue = queue
+        self.i18n = i18n
+        self.interval = interval
+        self._shown: dict[str, str] = {}  # job id → text the status message shows
+        self._last_action: dict[str, float] = {}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except (RedisConnectionError, RedisTimeoutError) as e:
+                log.warning("status updates paused, Redis unavailable: %s", e)
+            await asyncio.sleep(self.interval)
+
+    async def tick(self) -> None:
+        """One round over the jobs whose results are awaited."""
+        job_ids = await self.store.active()
+        for gone in set(self._shown) - set(job_ids):
+            self._shown.pop(gone, None)
+            self._last_action.pop(gone, None)
+        if not job_ids:
+            return
+        progress = await asyncio.to_thread(job_progress, self.queue, job_ids)
+        for job_id in job_ids:
+            stage, ahead = progress[job_id]
+            record = await self.store.load(job_id)
+            if record is None or stage == "other":
+                continue
+            await self.store.keep_claim(record.chat_id)
+            with self.i18n.context(), self.i18n.use_locale(record.locale):
+                text = _("working") if stage == "started" else _("queued").format(ahead=ahead)
+            await self._show(record, text)
+            if stage == "started":
+                await self._upload_action(record)
+
+    async def _show(self, record: JobRecord, text: str) -> None:
+        if record.status_message_id is None or self._shown.get(record.job_id) == text:
+            return
+        try:
+            await self.bot.edit_message_text(
+                text=text, chat_id=record.chat_id, message_id=record.status_message_id
+            )
+        except TelegramUnauthorizedError:
+            raise
+        except TelegramAPIError as e:  # not modified, deleted meanwhile, flood control, …
+            log.debug("chat %s: status not updated: %s", record.chat_id, e)
+            if "not modified" not in str(e):
+                return
+        self._shown[record.job_id] = text
+
+    async def _upload_action(self, record: JobRecord) -> None:
+        now = time.monotonic()
+        if now - self._last_action.get(record.job_id, -ACTION_EVERY) < ACTION_EVERY:
+            return
+        self._last_action[record.job_id] = now
+        try:
+            await self.bot.send_chat_action(record.chat_id, ChatAction.UPLOAD_PHOTO)
+        except TelegramUnauthorizedError:
+            raise
+        except TelegramAPIError as e:
+            log.debug("chat %s: chat action not sent: %s", record.chat_id, e)

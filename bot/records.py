@@ -1,0 +1,96 @@
+"""What the bot keeps in Redis about its jobs: context per job, one job in flight per chat."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from worker import contract
+
+ACTIVE_JOBS = "adain:bot:active"  # set of job ids whose result the chat still waits for
+# A chat's in-flight marker outlives the longest a job can take; the status loop refreshes it
+# while RQ still holds the job, so a long queue does not free the chat early.
+IN_FLIGHT_TTL = contract.JOB_TIMEOUT * (contract.JOB_RETRIES + 1) + 300
+SENT_TTL = 7 * 24 * 3600
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def job_key(job_id: str) -> str:
+    return f"adain:bot:job:{job_id}"
+
+
+def in_flight_key(chat_id: int) -> str:
+    return f"adain:bot:inflight:{chat_id}"
+
+
+def sent_key(job_id: str) -> str:
+    return f"adain:bot:sent:{job_id}"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """The bot's context of one job: enough to deliver it and to re-run it from a button."""
+
+    job_id: str
+    chat_id: int
+    locale: str
+    status_message_id: int | None
+    as_document: bool
+    request: dict[str, Any]  # contract.JobRequest.to_dict()
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> JobRecord:
+        return cls(**json.loads(raw))
+
+
+class JobStore:
+    """Job records, the set of jobs awaiting delivery, in-flight markers and sent markers."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def save(self, record: JobRecord) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(job_key(record.job_id), record.to_json(), ex=contract.INPUT_TTL)
+            pipe.sadd(ACTIVE_JOBS, record.job_id)
+            await pipe.execute()
+
+    async def load(self, job_id: str) -> JobRecord | None:
+        raw = await self.redis.get(job_key(job_id))
+        return None if raw is None else JobRecord.from_json(raw)
+
+    async def active(self) -> list[str]:
+        return sorted(m.decode() for m in await self.redis.smembers(ACTIVE_JOBS))
+
+    async def claim_chat(self, chat_id: int, job_id: str) -> bool:
+        """Mark the chat busy with this job; False when another job is already in flight."""
+        key = in_flight_key(chat_id)
+        return bool(await self.redis.set(key, job_id, nx=True, ex=IN_FLIGHT_TTL))
+
+    async def keep_claim(self, chat_id: int) -> None:
+        await self.redis.expire(in_flight_key(chat_id), IN_FLIGHT_TTL)
+
+    async def release_chat(self, chat_id: int, job_id: str) -> None:
+        """Free the chat, unless a newer job holds it by now."""
+        await self.redis.eval(_RELEASE, 1, in_flight_key(chat_id), job_id)
+
+    async def finish(self, chat_id: int, job_id: str) -> None:
+        """The job's delivery is over: forget it as active and free its chat."""
+        await self.redis.srem(ACTIVE_JOBS, job_id)
+        await self.release_chat(chat_id, job_id)
+
+    async def mark_sent(self, job_id: str) -> None:
+        await self.redis.set(sent_key(job_id), 1, ex=SENT_TTL)
+
+    async def was_sent(self, job_id: str) -> bool:
+        return bool(await self.redis.exists(sent_key(job_id)))

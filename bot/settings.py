@@ -1,0 +1,30 @@
+"""The bot's configuration, read from environment variables only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot process; names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    bot_token: SecretStr
+    redis_url: str = "redis://localhost:6379/0"
+    telegram_api_url: str = "https://api.telegram.org"  # a self-hosted or fake Bot API server
+    styles_dir: Path = Path("styles")  # preset style images; names come from the file names
+    queue_cap: int = Field(default=200, ge=1)  # queued jobs beyond which users hear "busy"
+    max_download_bytes: int = Field(default=20 * MB, ge=1)  # getFile's limit on the cloud API
+    default_locale: str = "en"
+    log_level: str = "INFO"
+    delivery_consumer: str = "bot-1"  # consumer name in the delivery group; one bot replica
+    polling_timeout: int = Field(default=10, ge=0)  # seconds of getUpdates long polling
+    progress_interval: float = Field(default=1.0, gt=0)  # seconds between status updates
+    photo_size: int = Field(default=512, ge=0)  # default shorter side of results from photos
+    style_size: int = Field(default=512, ge=0)
