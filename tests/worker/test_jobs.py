@@ -126,7 +126,9 @@ def test_bad_inputs_each_get_one_error_event_and_the_worker_goes_on(
 
 def test_a_job_run_twice_delivers_once(redis: Redis, runtime: Runtime) -> None:
     content = put(redis, "content", image_bytes(natural_image(64, 64, seed=1)))
-    request = JobRequest(chat_id=3, content_key=content, styles=(StyleRef(content),), size=32)
+    request = JobRequest(
+        chat_id=3, content_key=content, styles=(StyleRef(content),), size=32, style_size=32
+    )
 
     with entered(JobScope(runtime, "job-1")):
         first = jobs.stylize(request.to_dict())
