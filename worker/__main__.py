@@ -1,4 +1,8 @@
-"""`python -m worker`: build the worker from settings and run it; `python -m worker health`."""
+"""`python -m worker`: build the worker from settings and run it; `python -m worker health`.
+
+Start-up problems an operator can fix (a setting, the weights, Redis) end the process with one
+line on stderr and exit status 1. The health check imports no torch: Docker runs it often.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,7 @@ from pydantic import ValidationError
 from redis import Redis
 from redis.exceptions import RedisError
 
-from model.device import resolve_device
-from model.layout import WeightsError
-from model.stylizer import Stylizer
-from worker.cached_stylizer import CachedStylizer
-from worker.delivery import Deliveries
 from worker.health import check_health
-from worker.metrics import Metrics
-from worker.rq_worker import StylizeWorker
-from worker.runtime import Runtime
 from worker.settings import WorkerSettings
 
 log = logging.getLogger("worker")
@@ -37,7 +33,6 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    where = _redacted(settings.redis_url)
     try:
         if argv == ["health"]:
             alive, why = check_health(redis, socket.gethostname(), settings.worker_ttl)
@@ -45,15 +40,29 @@ def main(argv: list[str]) -> int:
             return 0 if alive else 1
         redis.ping()
     except RedisError as exc:
-        return _fail(f"cannot reach Redis at {where}: {_first_line(exc)}")
+        return _fail(f"cannot reach Redis at {_redacted(settings.redis_url)}: {_first_line(exc)}")
+    return _run(settings, redis)
+
+
+def _run(settings: WorkerSettings, redis: Redis) -> int:
+    # Imported here, not above: the health check must not pay for importing torch.
+    from model.device import resolve_device
+    from model.layout import WeightsError
+    from model.stylizer import Stylizer
+    from worker.cached_stylizer import CachedStylizer
+    from worker.delivery import Deliveries
+    from worker.metrics import Metrics
+    from worker.rq_worker import StylizeWorker
+    from worker.runtime import Runtime
+
     try:
         device = resolve_device(settings.device)
-        model = Stylizer.from_dir(settings.weights_dir, device, max_pixels=settings.max_pixels)
+        limits = {"max_pixels": settings.max_pixels} if settings.max_pixels else {}
+        model = Stylizer.from_dir(settings.weights_dir, device, **limits)
     except (ValueError, WeightsError) as exc:
         return _fail(f"cannot load the model: {_first_line(exc)}")
+    log.info("model loaded on %s; warm-up took %.2f s", device, model.warm_up())
 
-    log.info("model loaded on %s; warming up", device)
-    log.info("warm-up took %.2f s", model.warm_up())
     metrics = Metrics()
     cached = CachedStylizer(
         model, metrics, style_items=settings.style_cache_size,
@@ -70,7 +79,7 @@ def main(argv: list[str]) -> int:
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
         log.info("metrics on port %d", settings.metrics_port)
-    log.info("stylize worker %s on %s, Redis %s", worker.name, device, where)
+    log.info("worker %s on %s, Redis %s", worker.name, device, _redacted(settings.redis_url))
     worker.work(logging_level=settings.log_level)
     return 0
 
@@ -93,8 +102,8 @@ def _redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
+    netloc += f":{parts.port}" if parts.port else ""
     return urlunsplit(parts._replace(netloc=netloc))
 
 

@@ -8,11 +8,12 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from model.images import DEFAULT_MAX_PIXELS
-
 
 class WorkerSettings(BaseSettings):
-    """`python -m worker` reads these; see docs/worker.md for what each one changes."""
+    """`python -m worker` reads these; see docs/worker.md for what each one changes.
+
+    Nothing here imports torch, so that `python -m worker health` starts fast.
+    """
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
@@ -22,7 +23,7 @@ class WorkerSettings(BaseSettings):
     metrics_port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
     worker_name: str | None = None  # RQ's worker name; default a random one
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    max_pixels: int = Field(DEFAULT_MAX_PIXELS, gt=0)  # larger uploads are refused (too_large)
+    max_pixels: int | None = Field(None, gt=0)  # larger uploads: too_large; None: the model's
     jpeg_quality: int = Field(92, ge=1, le=95)
     style_cache_size: int = Field(256, ge=0)  # style statistics kept (a few KB each)
     content_cache_size: int = Field(4, ge=0)  # content feature maps kept

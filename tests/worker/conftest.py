@@ -49,12 +49,12 @@ def runtime(make_runtime: Callable[..., Runtime], stylizer: Stylizer) -> Runtime
 
 
 @pytest.fixture
-def run_jobs() -> Iterator[Callable[[Runtime], StylizeWorker]]:
+def run_jobs() -> Iterator[Callable[..., StylizeWorker]]:
     """Run every queued job in this process (a burst worker), then return the worker."""
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
 
-    def run(rt: Runtime) -> StylizeWorker:
-        worker = StylizeWorker(rt)
+    def run(rt: Runtime, **options: int) -> StylizeWorker:
+        worker = StylizeWorker(rt, **options)  # type: ignore[arg-type]
         worker.work(burst=True, logging_level="WARNING")
         return worker
 

@@ -125,6 +125,48 @@ def test_a_job_abandoned_with_no_retries_left_tells_the_user_internal(
     assert job.get_status(refresh=True) == JobStatus.FAILED
 
 
+class SlowStylizer(Stylizer):
+    """Renders after `seconds`, then looks for abandoned jobs as another worker would."""
+
+    def __init__(self, model: Stylizer, seconds: float, redis: Redis) -> None:
+        super().__init__(model.encoder, model.decoder, model.device)
+        self.seconds = seconds
+        self.redis = redis
+        self.running_after_cleanup: list[str] = []
+
+    def render(
+        self,
+        content_feat: Tensor,
+        stats: Sequence[Stats],
+        weights: Sequence[float],
+        alpha: float,
+        size: tuple[int, int],
+    ) -> Image.Image:
+        time.sleep(self.seconds)
+        registry = contract.queue(self.redis).started_job_registry
+        registry.cleanup()  # what any other worker's maintenance does meanwhile
+        self.running_after_cleanup = registry.get_job_ids(cleanup=False)
+        return super().render(content_feat, stats, weights, alpha, size)
+
+
+def test_a_long_job_is_not_taken_for_abandoned_while_its_worker_lives(
+    redis: Redis,
+    stylizer: Stylizer,
+    make_runtime: Callable[..., Runtime],
+    run_jobs: Callable[..., StylizeWorker],
+) -> None:
+    slow = SlowStylizer(stylizer, seconds=4.5, redis=redis)  # longer than 3 heartbeats
+    job = enqueue_photo(redis)
+
+    run_jobs(make_runtime(slow), heartbeat_interval=1)
+
+    assert slow.running_after_cleanup == [job.id]
+    [event] = delivery_events(redis)
+    assert event.job == job.id and event.error is None
+    job.refresh()
+    assert job.get_status() == JobStatus.FINISHED and job.retries_left == contract.JOB_RETRIES
+
+
 class RunsCodeWhenUnpickled:
     def __init__(self, marker: Path) -> None:
         self.marker = marker
