@@ -25,8 +25,8 @@ from model.images import ImageError, load_image, resize, to_tensor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
-# Streams keep the content and style draws independent of each other.
-CONTENT, STYLE = 0, 1
+# Streams keep the draws of file order (per folder) and of crop positions independent.
+CONTENT, STYLE, CROPS = 0, 1, 2
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -123,7 +123,7 @@ class PairBatches(Dataset):
     def __getitem__(self, iteration: int) -> dict[str, object]:
         # Crop fractions are drawn before any file is opened, so a skipped file never shifts
         # the random numbers of the samples after it.
-        fractions = iteration_rng(self.seed, 2, iteration).random((2, self.batch_size, 2))
+        fractions = iteration_rng(self.seed, CROPS, iteration).random((2, self.batch_size, 2))
         out: dict[str, object] = {}
         for stream, folder in enumerate(self.folders):
             crops = []

@@ -88,7 +88,11 @@ def _resume_path(config: TrainConfig) -> Path | None:
                 "it, or choose another --save-dir"
             )
         return None
-    return latest if config.resume == "auto" else Path(config.resume)
+    if config.resume != "auto":
+        return Path(config.resume)
+    if latest is None:
+        log.info("no training state in %s yet: starting at iteration 0", config.save_dir)
+    return latest
 
 
 def _check_same_trajectory(saved: dict, current: dict) -> None:
