@@ -89,12 +89,13 @@ def stylize(request: dict[str, Any]) -> dict[str, Any]:
         rt.metrics.jobs.labels(outcome).inc()
     rt.metrics.job_seconds.observe(total_s)
     rt.metrics.queue_seconds.observe(scope.queued_s)
+    made = f"{image.width}x{image.height}" if image is not None else "no image"
     log.info(
-        "job %s: %s%s, size %d (style %d, %d style%s) -> %dx%d on %s, "
+        "job %s: %s%s, size %d, style size %d x%d -> %s on %s, "
         "%.2f s in queue, %.2f s on the model, %.2f s in all",
         scope.job_id, outcome, "" if sent else " (already delivered, dropped)", size,
-        req.style_size, len(req.styles), "" if len(req.styles) == 1 else "s", event.width,
-        event.height, rt.stylizer.device, scope.queued_s, model_s, total_s,
+        req.style_size, len(req.styles), made, rt.stylizer.device, scope.queued_s, model_s,
+        total_s,
     )  # fmt: skip
     return {"outcome": outcome, "delivered": sent, "width": event.width, "height": event.height}
 

@@ -41,6 +41,8 @@ HEARTBEAT_MISSES = 3  # a running job is abandoned after this many heartbeat int
 class StylizeWorker(SimpleWorker):
     """Runs `contract.QUEUE_NAME` jobs in-process with the model of `runtime`."""
 
+    log_result_lifespan = False  # jobs.py logs one line per job
+
     def __init__(
         self,
         rt: Runtime,
@@ -59,6 +61,7 @@ class StylizeWorker(SimpleWorker):
             worker_ttl=worker_ttl,
             job_monitoring_interval=heartbeat_interval,
             maintenance_interval=maintenance_interval,
+            log_job_description=False,  # the request names chats and keys
         )
         self.runtime = rt
         self.push_exc_handler(self._tell_user_if_abandoned)
