@@ -92,7 +92,9 @@ def _fail(message: str) -> int:
 def _first_line(exc: Exception) -> str:
     if isinstance(exc, ValidationError) and exc.errors():
         err = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+        where = ".".join(str(p) for p in err["loc"]).upper()
+        message = str(err["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,3 +31,12 @@ class WorkerSettings(BaseSettings):
     heartbeat_interval: int = Field(5, ge=1)  # seconds between heartbeats of a running job
     maintenance_interval: int = Field(10, ge=1)  # seconds between looks for abandoned jobs
     worker_ttl: int = Field(30, ge=16)  # seconds of silence after which a worker is not alive
+
+    @model_validator(mode="after")
+    def _heartbeats_fit_the_ttl(self) -> WorkerSettings:
+        if 2 * self.heartbeat_interval > self.worker_ttl:
+            raise ValueError(
+                "HEARTBEAT_INTERVAL must be at most half of WORKER_TTL, "
+                "or a busy worker would look dead to the health check"
+            )
+        return self

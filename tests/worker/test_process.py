@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,14 @@ from worker.contract import JobRequest, StyleRef
 
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[type[WorkerProcess]]:
+def spawn(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     started: list[WorkerProcess] = []
 
     def start(name: str, **settings: str) -> WorkerProcess:
         started.append(WorkerProcess(tmp_path, name, **settings))
         return started[-1]
 
-    yield start  # type: ignore[misc]
+    yield start
     for worker in started:
         worker.stop()
 
@@ -68,7 +68,7 @@ def test_start_up_problems_stop_the_worker_with_one_clear_line(
 
 
 def test_health_metrics_and_graceful_sigterm(
-    redis_url: str, redis: Redis, weights_dir: Path, spawn: type[WorkerProcess]
+    redis_url: str, redis: Redis, weights_dir: Path, spawn: Callable[..., WorkerProcess]
 ) -> None:
     env = {"REDIS_URL": redis_url, "WEIGHTS_DIR": str(weights_dir)}
     dead = run_worker_command("health", **env)
@@ -99,7 +99,7 @@ def test_health_metrics_and_graceful_sigterm(
 
 
 def test_a_job_whose_worker_is_killed_completes_on_another_exactly_once(
-    redis_url: str, redis: Redis, weights_dir: Path, spawn: type[WorkerProcess]
+    redis_url: str, redis: Redis, weights_dir: Path, spawn: Callable[..., WorkerProcess]
 ) -> None:
     env = {"REDIS_URL": redis_url, "WEIGHTS_DIR": str(weights_dir)}
     workers = {name: spawn(name, **env) for name in ("w-a", "w-b")}
