@@ -1,0 +1,34 @@
+"""Fixtures of the bot tests: the fake Bot API in the test's loop and the bot beside it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.harness import BotHarness
+from tests.fakes.bot_api import FakeBotAPI
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def styles_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "styles"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+async def harness(api: FakeBotAPI, redis_url: str, styles_dir: Path) -> AsyncIterator[BotHarness]:
+    """The bot running in-process; the test plays the users and the worker."""
+    h = BotHarness(api, redis_url, styles_dir)
+    await h.start()
+    yield h
+    await h.stop()
+    h.close()

@@ -1,0 +1,138 @@
+"""The bot in-process against the fake Bot API and a real Redis, with the worker simulated.
+
+The simulated worker does what ``worker/`` does through the contract, and no more: it takes
+the RQ job (JSON), writes result bytes under ``contract.result_key`` and appends a
+``DeliveryEvent`` to the delivery stream. No torch here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import redis
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bot.app import BotApp
+from bot.settings import Settings
+from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import image_bytes, natural_image
+from worker import contract
+from worker.contract import DeliveryEvent
+
+
+def picture(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "JPEG") -> bytes:
+    return image_bytes(natural_image(width, height, seed=seed), fmt)
+
+
+class BotHarness:
+    """Start, stop and restart the bot; play the worker's part."""
+
+    def __init__(self, api: FakeBotAPI, redis_url: str, styles_dir: Path, **settings: Any) -> None:
+        self.api = api
+        self.redis_url = redis_url
+        self.styles_dir = styles_dir
+        self.overrides = settings
+        self.redis = redis.Redis.from_url(redis_url)
+        self.queue = contract.queue(self.redis)
+        self.app: BotApp | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def settings(self) -> Settings:
+        values: dict[str, Any] = {
+            "bot_token": self.api.token,
+            "redis_url": self.redis_url,
+            "telegram_api_url": self.api.url,
+            "styles_dir": self.styles_dir,
+            "progress_interval": 0.1,
+            "polling_timeout": 5,
+        }
+        return Settings(**(values | self.overrides))
+
+    async def start(self) -> None:
+        self.app = BotApp(self.settings())
+        self._task = asyncio.create_task(self.app.run(handle_signals=False))
+
+    async def stop(self) -> None:
+        if self.app is None or self._task is None:
+            return
+        if not self._task.done():
+            await self.app.stop()
+        await self._task
+        self.app = self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    # ---- the worker's part ------------------------------------------------------------
+
+    def queued(self) -> list[tuple[str, dict[str, Any]]]:
+        """(job id, request) of each job waiting in the stylize queue, oldest first."""
+        jobs = []
+        for job_id in self.queue.job_ids:
+            job = Job.fetch(job_id, connection=self.redis, serializer=JSONSerializer)
+            assert job.func_name == contract.JOB_FUNC
+            assert set(job.kwargs) == {"request"}
+            jobs.append((job_id, job.kwargs["request"]))
+        return jobs
+
+    async def next_job(self, timeout: float = 10.0) -> tuple[str, dict[str, Any]]:
+        """Wait for a queued job and take it off the queue, as a worker would."""
+        jobs = await self.api.until(self.queued, timeout=timeout)
+        job_id, request = jobs[0]
+        self.queue.remove(job_id)
+        return job_id, request
+
+    def start_job(self, job_id: str) -> None:
+        Job(job_id, connection=self.redis).set_status(JobStatus.STARTED)
+
+    def finish_job(
+        self,
+        job_id: str,
+        request: dict[str, Any],
+        image: bytes | None = None,
+        *,
+        error: str | None = None,
+        fmt: str = "jpeg",
+        size: tuple[int, int] = (64, 48),
+    ) -> None:
+        """Write the result (or an error code) and announce it on the delivery stream."""
+        result = None
+        if error is None:
+            result = contract.result_key(job_id)
+            self.redis.set(result, image or picture(*size), ex=contract.RESULT_TTL)
+        event = DeliveryEvent(
+            job=job_id,
+            chat=request["chat_id"],
+            result=result,
+            error=error,
+            format=fmt,
+            width=size[0],
+            height=size[1],
+            extra=request.get("extra", {}),
+        )
+        self.redis.xadd(contract.DELIVERY_STREAM, event.to_fields())
+
+    def pending_deliveries(self) -> int:
+        """Entries the bot read but has not acknowledged (XPENDING)."""
+        info = self.redis.xpending(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP)
+        return int(info["pending"])
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+_I18N = None
+
+
+def text(message_id: str, locale: str = "en", **fields: Any) -> str:
+    """The text a user sees for a message id of the locale files."""
+    global _I18N
+    if _I18N is None:
+        from bot.i18n import load_i18n
+
+        _I18N = load_i18n()
+    return _I18N.gettext(message_id, locale=locale).format(**fields)

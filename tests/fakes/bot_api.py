@@ -1,0 +1,190 @@
+"""A fake Telegram Bot API server: real HTTP on loopback, the Telegram cloud's state in memory.
+
+Point the bot at it with ``TELEGRAM_API_URL=api.url`` and ``BOT_TOKEN=api.token``.
+
+Two ways to run it:
+- in-process, in the test's event loop: ``async with FakeBotAPI() as api: ...``; wait with the
+  ``await api.until(...)`` helpers (a blocking wait would stall the server);
+- in a background thread with its own loop, for sync tests that run the bot as a subprocess:
+  ``with FakeBotAPI() as api: ...``; wait with ``api.wait_until(...)``.
+Every public method is thread-safe and never blocks, except ``wait_until``.
+
+Users act with ``send_photo``, ``send_document``, ``send_album``, ``send_text`` and ``press``;
+what the bot did is read with ``messages``, ``photos``, ``documents``, ``calls`` and
+``actions``; failures are programmed with ``fail``, ``flood``, ``block`` and ``hang``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.bot_methods import BotMethods, error
+from tests.fakes.telegram_cloud import DEFAULT_TOKEN
+from tests.fakes.telegram_types import JSON_FIELDS, Call
+
+
+class FakeBotAPI(BotMethods):
+    """One bot's view of Telegram over HTTP: updates to fetch, files to download, chats."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, username: str = "adain_test_bot") -> None:
+        super().__init__(token, username)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._closing: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL for TELEGRAM_API_URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> FakeBotAPI:
+        self._loop = asyncio.get_running_loop()
+        self._wakeup, self._closing = asyncio.Event(), asyncio.Event()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        # No access log: URLs carry the token. Stopping waits at most 1 s for open requests.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._closing is not None and self._wakeup is not None:
+            self._closing.set()  # hanging requests return now
+            self._wakeup.set()  # and long polls too
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeBotAPI:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def start_in_thread(self) -> FakeBotAPI:
+        """Serve from a background thread with its own event loop (for sync tests)."""
+        loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=loop.run_forever, name="fake-bot-api", daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=10)
+        return self
+
+    def stop_thread(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+        self._thread = None
+
+    def __enter__(self) -> FakeBotAPI:
+        return self.start_in_thread()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_thread()
+
+    def _updates_arrived(self) -> None:
+        if self._loop is not None and self._wakeup is not None:
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        path = request.match_info["path"]
+        with self._lock:
+            record = next((f for f in self._files.values() if f.file_path == path), None)
+        if record is None or record.data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=record.data, content_type="application/octet-stream")
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _answer(401, error(401, "Unauthorized"))
+        method = request.match_info["method"].lower()
+        params, files = await _read_params(request)
+        chat_id = params.get("chat_id") if isinstance(params.get("chat_id"), int) else None
+        with self._lock:
+            failure = next((f for f in self._failures if f.matches(method, chat_id)), None)
+            if failure is not None and failure.remaining is not None:
+                failure.remaining -= 1
+        if failure is not None and failure.hang:
+            self._record(Call(method, chat_id, params, 0))
+            assert self._closing is not None
+            await self._closing.wait()
+            return _answer(502, error(502, "Bad Gateway"))
+        if failure is not None:
+            self._record(Call(method, chat_id, params, failure.status))
+            return _answer(failure.status, failure.body())
+        if method == "getupdates":
+            result: Any = await self._get_updates(params)
+            return _answer(200, {"ok": True, "result": result})
+        return _answer(*self.answer(method, params, files))
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        assert self._wakeup is not None and self._closing is not None and self._loop is not None
+        offset, limit = params.get("offset"), int(params.get("limit") or 100)
+        deadline = self._loop.time() + float(params.get("timeout") or 0)
+        with self._lock:
+            if offset is not None:  # confirms every update before it
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        while True:
+            with self._lock:
+                pending = [dict(u) for u in self._updates[:limit]]
+            remaining = deadline - self._loop.time()
+            if pending or remaining <= 0 or self._closing.is_set():
+                return pending
+            self._wakeup.clear()
+            with self._lock:
+                if self._updates:
+                    continue
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), remaining)
+            except TimeoutError:
+                pass
+
+
+async def _read_params(
+    request: web.Request,
+) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Form fields (JSON-decoded where Telegram expects JSON) and uploaded files."""
+    params: dict[str, Any] = dict(request.query)
+    files: dict[str, tuple[str, bytes]] = {}
+    if request.content_type == "application/json":
+        params.update(await request.json())
+        return params, files
+    if request.method == "POST":
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                files[key] = (value.filename or key, value.file.read())
+            else:
+                params[key] = value
+    for key in JSON_FIELDS & params.keys():
+        if isinstance(params[key], str):
+            try:
+                params[key] = json.loads(params[key])
+            except ValueError:
+                pass  # e.g. chat_id "@channel"
+    return params, files
+
+
+def _answer(status: int, body: dict[str, Any]) -> web.Response:
+    return web.json_response(body, status=status)

@@ -1,0 +1,187 @@
+"""Answers to Bot API methods, over the state of :class:`TelegramCloud`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.fakes.telegram_cloud import TelegramCloud
+from tests.fakes.telegram_types import CHAT_METHODS, Call, SentMessage, image_size
+
+GET_FILE_LIMIT = 20 * 1024 * 1024  # the cloud Bot API's download limit
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+Answer = tuple[int, dict[str, Any]]
+
+
+class BotMethods(TelegramCloud):
+    """``answer(method, params, files)`` → (HTTP status, JSON body), as Telegram would."""
+
+    def answer(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> Answer:
+        """Carry out one request (method name in lower case) and record it."""
+        chat_id = params.get("chat_id") if isinstance(params.get("chat_id"), int) else None
+        handler = getattr(self, f"_m_{method}", None)
+        with self._lock:
+            if handler is None:
+                status, body = 404, error(404, "Not Found")
+            elif method in CHAT_METHODS and chat_id not in self._users:
+                status, body = 400, error(400, "Bad Request: chat not found")
+            else:
+                status, body = handler(params, files)
+        self._record(Call(method, chat_id, params, status))
+        return status, body
+
+    # Each _m_<method> runs with the lock held.
+
+    def _m_getme(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return 200, ok(self.bot_user)
+
+    def _m_getfile(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        record = self._files.get(str(params.get("file_id")))
+        if record is None:
+            return 400, error(400, "Bad Request: invalid file_id")
+        if record.file_size > GET_FILE_LIMIT:
+            return 400, error(400, "Bad Request: file is too big")
+        return 200, ok(record.as_file())
+
+    def _m_sendmessage(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return self._new_message("sendMessage", params, {"text": params.get("text", "")})
+
+    def _m_sendphoto(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return self._send_file("sendPhoto", "photo", params, files)
+
+    def _m_senddocument(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return self._send_file("sendDocument", "document", params, files)
+
+    def _m_sendchataction(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return 200, ok(True)
+
+    def _m_answercallbackquery(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return 200, ok(True)
+
+    def _m_setmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        self.commands[str(params.get("language_code") or "")] = list(params.get("commands") or [])
+        return 200, ok(True)
+
+    def _m_getmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return 200, ok(self.commands.get(str(params.get("language_code") or ""), []))
+
+    def _m_deletewebhook(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return 200, ok(True)
+
+    def _m_getwebhookinfo(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        info = {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        return 200, ok(info)
+
+    def _m_editmessagetext(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return self._edit(params, text=str(params.get("text", "")))
+
+    def _m_editmessagecaption(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return self._edit(params, text=str(params.get("caption", "")))
+
+    def _m_editmessagereplymarkup(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        return self._edit(params, text=None)
+
+    def _m_deletemessage(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        message = self._find_sent(params)
+        if message is None or message.deleted:
+            return 400, error(400, "Bad Request: message to delete not found")
+        message.deleted = True
+        self._raw_messages.pop((message.chat_id, message.message_id), None)
+        return 200, ok(True)
+
+    def _find_sent(self, params: dict[str, Any]) -> SentMessage | None:
+        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        return next(
+            (m for m in self._sent if m.chat_id == chat_id and m.message_id == message_id), None
+        )
+
+    def _edit(self, params: dict[str, Any], text: str | None) -> Answer:
+        message = self._find_sent(params)
+        if message is None or message.deleted:
+            return 400, error(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        if (text is None or text == message.text) and markup == message.reply_markup:
+            return 400, error(400, NOT_MODIFIED)
+        if text is not None and text != message.text:
+            message.text = text
+            message.texts.append(text)
+        message.reply_markup = markup
+        raw = self._raw_messages[(message.chat_id, message.message_id)]
+        raw["text" if message.method == "sendMessage" else "caption"] = message.text
+        raw.pop("reply_markup", None)
+        if markup:
+            raw["reply_markup"] = markup
+        return 200, ok(raw)
+
+    def _send_file(
+        self, method: str, field: str, params: dict[str, Any], files: dict[str, Any]
+    ) -> Answer:
+        value = params.get(field)
+        upload = None
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = files.get(value.removeprefix("attach://"))
+        elif field in files:
+            upload = files[field]
+        elif isinstance(value, str) and value in self._files:  # a file_id sent again
+            record = self._files[value]
+            upload = (record.file_path.rsplit("/", 1)[-1], record.data or b"")
+        if upload is None:
+            return 400, error(400, f"Bad Request: there is no {field} in the request")
+        filename, data = upload
+        record = self.add_file(data, suffix=filename.rsplit(".", 1)[-1])
+        width, height = image_size(data)
+        if field == "photo":
+            size = {"width": width, "height": height, "file_size": len(data)}
+            content = {"photo": [{**record.as_file(), **size}]}
+        else:
+            content = {"document": {**record.as_file(), "file_name": filename}}
+        if params.get("caption"):
+            content["caption"] = params["caption"]
+        status, body = self._new_message(method, params, content)
+        sent = self._sent[-1]
+        sent.data, sent.filename, sent.width, sent.height = data, filename, width, height
+        return status, body
+
+    def _new_message(self, method: str, params: dict[str, Any], content: dict[str, Any]) -> Answer:
+        chat_id = int(params["chat_id"])
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self.bot_user,
+            **content,
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._raw_messages[(chat_id, message["message_id"])] = message
+        text = content.get("text", content.get("caption"))
+        self._sent.append(
+            SentMessage(
+                chat_id=chat_id,
+                message_id=message["message_id"],
+                method=method,
+                text=text,
+                reply_markup=params.get("reply_markup"),
+                texts=[text] if text else [],
+            )
+        )
+        return 200, ok(message)
+
+
+def ok(result: Any) -> dict[str, Any]:
+    return {"ok": True, "result": result}
+
+
+def error(status: int, description: str) -> dict[str, Any]:
+    return {"ok": False, "error_code": status, "description": description}

@@ -1,0 +1,166 @@
+"""What the fake Bot API server keeps: files, the bot's messages, calls and programmed failures."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Methods that act on a chat: a blocked chat refuses them all.
+CHAT_METHODS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendchataction",
+        "sendmediagroup",
+        "sendanimation",
+        "sendsticker",
+        "copymessage",
+        "forwardmessage",
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagereplymarkup",
+        "deletemessage",
+    }
+)
+# Form fields whose values are JSON (numbers, booleans, objects); everything else stays text.
+JSON_FIELDS = frozenset(
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "allowed_updates",
+        "reply_markup",
+        "commands",
+        "scope",
+        "show_alert",
+        "cache_time",
+        "drop_pending_updates",
+        "entities",
+        "caption_entities",
+        "disable_notification",
+        "protect_content",
+        "reply_parameters",
+        "link_preview_options",
+        "has_spoiler",
+        "disable_content_type_detection",
+        "message_thread_id",
+        "reply_to_message_id",
+    }
+)
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of encoded image bytes, (0, 0) when they are not an image."""
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except Exception:  # noqa: BLE001 - any undecodable upload simply has no size
+        return 0, 0
+
+
+@dataclass
+class FileRecord:
+    """A file the server can hand out through getFile and /file/bot<token>/<path>."""
+
+    file_id: str
+    file_unique_id: str
+    file_size: int  # what getFile and the message report (may differ from len(data))
+    file_path: str
+    data: bytes | None  # None: getFile works but the download answers 404
+
+    def as_file(self) -> dict[str, Any]:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.file_size,
+            "file_path": self.file_path,
+        }
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent, as it stands now (edits and deletion applied)."""
+
+    chat_id: int
+    message_id: int
+    method: str  # sendMessage | sendPhoto | sendDocument
+    text: str | None = None  # current text (sendMessage) or caption
+    data: bytes | None = None  # the uploaded photo or document
+    filename: str | None = None
+    width: int = 0
+    height: int = 0
+    reply_markup: dict[str, Any] | None = None
+    texts: list[str] = field(default_factory=list)  # every text it showed, edits included
+    deleted: bool = False
+
+    @property
+    def is_photo(self) -> bool:
+        return self.method == "sendPhoto"
+
+    @property
+    def is_document(self) -> bool:
+        return self.method == "sendDocument"
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+    def button(self, label: str) -> str:
+        """callback_data of the first button whose label contains ``label``."""
+        for text, data in self.buttons:
+            if label in text:
+                return data
+        raise LookupError(f"no button {label!r} among {[t for t, _ in self.buttons]}")
+
+    def snapshot(self) -> SentMessage:
+        return replace(self, texts=list(self.texts))
+
+
+@dataclass
+class Call:
+    """One request the bot made, whatever the answer was."""
+
+    method: str
+    chat_id: int | None
+    params: dict[str, Any]
+    status: int  # HTTP status the fake answered (0: left hanging)
+
+
+@dataclass
+class Failure:
+    """A programmed error answer for matching requests."""
+
+    method: str | None  # lower-case method name; None: every chat method
+    chat_id: int | None  # None: every chat
+    remaining: int | None  # None: forever
+    status: int
+    description: str
+    retry_after: int | None = None
+    hang: bool = False  # never answer (until the server stops)
+
+    def matches(self, method: str, chat_id: int | None) -> bool:
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        if self.method is None and method not in CHAT_METHODS:
+            return False
+        if self.method is not None and self.method != method:
+            return False
+        return self.chat_id is None or self.chat_id == chat_id
+
+    def body(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            answer["parameters"] = {"retry_after": self.retry_after}
+        return answer
