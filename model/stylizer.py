@@ -2,10 +2,15 @@
 
 The steps are public too (`prepare`, `encode`, `style_stats`, `render`), so that the worker can
 cache style statistics and content features between jobs and skip encoder passes.
+
+By default the networks run on the fast path (`model.fast`: low precision, channels-last, fused
+layers); `fast=False` runs the public float32 modules as they are. Images above `tile_above`
+pixels are encoded and decoded tile by tile (`model.tiling`), so full resolution fits in memory.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,17 +19,25 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-from model import adain
+from model import adain, tiling
 from model.device import resolve_device
+from model.fast import FastConfig, build_fast
 from model.images import DEFAULT_MAX_PIXELS, ImageSource, load_image, resize, to_image, to_tensor
 from model.layout import WeightsError, load_into
 from model.networks import Encoder, build_decoder, build_vgg, decode
+
+log = logging.getLogger(__name__)
 
 VGG_FILE = "vgg_normalised.pth"
 DECODER_FILE = "decoder.pth"
 
 Stats = tuple[Tensor, Tensor]  # (mean, std), each (1, 512, 1, 1)
 StyleInput = ImageSource | Sequence[tuple[ImageSource, float]]
+
+# Above this many pixels an image is encoded and decoded in tiles. 2048×2048 untiled peaks at
+# about 3 GB on the CPU fast path; a 1024-pixel tile core (1152 with margins) at well under 1 GB.
+TILE_ABOVE = 2048 * 2048
+TILE_SIZE = 1024
 
 
 class Stylizer:
@@ -36,11 +49,40 @@ class Stylizer:
         decoder: nn.Module,
         device: torch.device,
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        *,
+        fast: bool = True,
+        fast_config: FastConfig | None = None,
+        tile_above: int = TILE_ABOVE,
+        tile_size: int = TILE_SIZE,
     ) -> None:
+        """`fast=False` forces the plain float32 networks; `fast_config` overrides the fast
+        path's per-device defaults. Images over `tile_above` pixels go through tiles whose core
+        is `tile_size` pixels (a multiple of 8)."""
+        if tile_size % tiling.SCALE or tile_size < 64:
+            raise ValueError(f"tile_size must be a multiple of 8 and at least 64, got {tile_size}")
         self.device = device
         self.encoder = encoder.to(device).eval()
         self.decoder = decoder.to(device).eval()
         self.max_pixels = max_pixels
+        self.tile_above = tile_above
+        self.tile_size = tile_size
+        self.fast_config = (fast_config or FastConfig.for_device(device)) if fast else None
+        self._encode_net: nn.Module = self.encoder
+        self._decode_net: nn.Module = self.decoder
+        if self.fast_config is not None:
+            self._encode_net, self._decode_net = build_fast(
+                self.encoder, self.decoder, device, self.fast_config
+            )
+
+    @property
+    def engine(self) -> str:
+        """`plain`, or `fast` with its dtype and whether it is compiled, for logs and benches."""
+        cfg = self.fast_config
+        if cfg is None:
+            return "plain float32"
+        dtype = str(cfg.dtype).removeprefix("torch.")
+        layout = "channels-last" if cfg.channels_last else "NCHW"
+        return f"fast {dtype} {layout}" + (" compiled" if cfg.compile else "")
 
     @classmethod
     def from_files(
@@ -49,11 +91,13 @@ class Stylizer:
         decoder_path: Path,
         device: str | torch.device = "auto",
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        **options: object,
     ) -> Stylizer:
+        """Load both weight files; `options` are the keyword options of `Stylizer(...)`."""
         dev = device if isinstance(device, torch.device) else resolve_device(device)
         encoder = Encoder(load_into(build_vgg(), Path(vgg_path)))
         decoder = load_into(build_decoder(), Path(decoder_path))
-        return cls(encoder, decoder, dev, max_pixels=max_pixels)
+        return cls(encoder, decoder, dev, max_pixels=max_pixels, **options)  # type: ignore[arg-type]
 
     @classmethod
     def from_dir(
@@ -61,8 +105,10 @@ class Stylizer:
         weights_dir: str | Path,
         device: str | torch.device = "auto",
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        **options: object,
     ) -> Stylizer:
-        """Load `vgg_normalised.pth` and `decoder.pth` from a folder."""
+        """Load `vgg_normalised.pth` and `decoder.pth` from a folder; `options` as in
+        `Stylizer(...)`."""
         folder = Path(weights_dir)
         missing = [n for n in (VGG_FILE, DECODER_FILE) if not (folder / n).is_file()]
         if missing:
@@ -70,20 +116,31 @@ class Stylizer:
                 f"{', '.join(missing)} missing in {folder}; "
                 f"run `python -m model.weights fetch --dir {folder}`"
             )
-        return cls.from_files(folder / VGG_FILE, folder / DECODER_FILE, device, max_pixels)
+        return cls.from_files(
+            folder / VGG_FILE, folder / DECODER_FILE, device, max_pixels, **options
+        )
 
     def warm_up(self, size: int = 256) -> float:
-        """Run one throw-away pair so lazy initialisation is paid before the first real job.
+        """Run throw-away pairs so lazy initialisation is paid before the first real job.
 
-        Returns the seconds it took (the start-up cost operators see in the logs).
+        A compiled fast path compiles here: first for one size, then once more for a second
+        size, after which torch.compile has made the sizes symbolic and new aspect ratios run
+        without compiling again. Returns the seconds it took (the start-up cost operators see
+        in the logs).
         """
         start = time.perf_counter()
-        grey = Image.new("RGB", (size, size), (128, 128, 128))
-        feat = self.encode(grey)
-        self.render(feat, [self.style_stats(grey)], [1.0], 1.0, grey.size)
+        sizes = [(size, size)]
+        if self.fast_config is not None and self.fast_config.compile:
+            sizes.append((size + 3 * tiling.SCALE + 5, size - tiling.SCALE))
+        for width, height in sizes:
+            grey = Image.new("RGB", (width, height), (128, 128, 128))
+            feat = self.encode(grey)
+            self.render(feat, [self.style_stats(grey)], [1.0], 1.0, grey.size)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        log.info("%s on %s warmed up in %.2f s", self.engine, self.device, seconds)
+        return seconds
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -93,11 +150,18 @@ class Stylizer:
 
     @torch.inference_mode()
     def encode(self, img: Image.Image) -> Tensor:
-        """relu4_1 features (1, 512, ⌈H/8⌉, ⌈W/8⌉) of an RGB image."""
-        return self.encoder(to_tensor(img).to(self.device))
+        """relu4_1 features (1, 512, ⌈H/8⌉, ⌈W/8⌉), float32, of an RGB image."""
+        x = to_tensor(img).to(self.device)  # (1, 3, H, W)
+        if self._tiled(img.size):
+            return tiling.encode_tiled(self._encode_net, x, self.tile_size)
+        return self._encode_net(x).float()
 
+    @torch.inference_mode()
     def style_stats(self, img: Image.Image) -> Stats:
         """Channel mean and std of a style image's relu4_1 features."""
+        if self._tiled(img.size):  # never holds the whole feature map
+            x = to_tensor(img).to(self.device)
+            return tiling.stats_tiled(self._encode_net, x, self.tile_size)
         return adain.mean_std(self.encode(img))
 
     @staticmethod
@@ -117,10 +181,25 @@ class Stylizer:
     ) -> Image.Image:
         """Decode AdaIN targets of cached pieces to an image of `size` = (width, height)."""
         mean, std = adain.mix_stats(stats, weights)
+        width, height = size
+        if self._tiled(size):
+            target = tiling.adain_target(tiling.feature_stats(content_feat), (mean, std), alpha)
+            return tiling.decode_tiled(
+                self._decode_net, content_feat, target, height, width, self.tile_size
+            )
         target = adain.adain_stats(content_feat, mean, std)
         target = adain.blend(target, content_feat, alpha)
-        width, height = size
-        return to_image(decode(self.decoder, target, height, width))
+        return to_image(decode(self._decode_net, target, height, width))
+
+    @property
+    def networks(self) -> tuple[nn.Module, nn.Module]:
+        """(encoder, decoder) as they run: (N, 3, H, W) → relu4_1 → (N, 3, 8h, 8w).
+
+        On the fast path their outputs are in the fast dtype; `encode`/`render` convert."""
+        return self._encode_net, self._decode_net
+
+    def _tiled(self, size: tuple[int, int]) -> bool:
+        return size[0] * size[1] > self.tile_above
 
     # -- one call --------------------------------------------------------------------------
 

@@ -1,0 +1,118 @@
+"""The fast path (the default) against the plain float32 networks, and the benchmark command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from model import Stylizer, bench
+from model.fast import FastConfig, build_fast, fuse_layers
+from model.networks import Encoder, build_decoder
+from model.random_weights import random_networks
+from tests.helpers import natural_image
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def plain(weights_dir: Path) -> Stylizer:
+    return Stylizer.from_dir(weights_dir, device="cpu", fast=False)
+
+
+@pytest.fixture(scope="module")
+def fast(weights_dir: Path) -> Stylizer:
+    return Stylizer.from_dir(weights_dir, device="cpu")
+
+
+def test_the_fast_path_is_the_default_and_plain_can_be_forced(
+    fast: Stylizer, plain: Stylizer
+) -> None:
+    assert fast.fast_config is not None and fast.engine.startswith("fast")
+    assert plain.fast_config is None and plain.engine == "plain float32"
+
+
+@pytest.mark.parametrize(
+    ("size", "alpha"), [((96, 72), 1.0), ((75, 53), 0.6), ((131, 64), 1.0), ((64, 200), 0.3)]
+)
+def test_fast_agrees_with_plain(
+    plain: Stylizer, fast: Stylizer, size: tuple[int, int], alpha: float
+) -> None:
+    content, style = natural_image(*size, seed=1), natural_image(80, 64, seed=2)
+    want = plain.stylize(content, style, alpha=alpha, content_size=0, style_size=0)
+    got = fast.stylize(content, style, alpha=alpha, content_size=0, style_size=0)
+    assert got.size == want.size == size
+    assert bench.psnr(got, want) >= 35
+    assert np.asarray(got).std() > 10  # a real picture, not a flat frame
+
+
+def test_style_mixes_agree_too(plain: Stylizer, fast: Stylizer) -> None:
+    content = natural_image(88, 64, seed=3)
+    styles = [(natural_image(64, 64, seed=4), 0.7), (natural_image(72, 56, seed=5), 0.3)]
+    want = plain.stylize(content, styles, content_size=0, style_size=0, preserve_color=True)
+    got = fast.stylize(content, styles, content_size=0, style_size=0, preserve_color=True)
+    assert bench.psnr(got, want) >= 35
+
+
+def test_the_steps_keep_their_contract_on_the_fast_path(fast: Stylizer) -> None:
+    # The worker caches encode() and style_stats() results and calls render() on them.
+    content, style = natural_image(77, 45, seed=6), natural_image(64, 64, seed=7)
+    feat = fast.encode(content)
+    mean, std = fast.style_stats(style)
+    assert feat.dtype == mean.dtype == std.dtype == torch.float32
+    assert feat.shape == (1, 512, 6, 10) and mean.shape == std.shape == (1, 512, 1, 1)
+    rendered = fast.render(feat, [(mean, std)], [1.0], 0.8, content.size)
+    direct = fast.stylize(content, style, alpha=0.8, content_size=0, style_size=0)
+    assert np.array_equal(np.asarray(rendered), np.asarray(direct))
+
+
+def test_fusing_and_folding_are_exact_in_float32() -> None:
+    vgg, decoder = random_networks(seed=3)
+    encoder = Encoder(vgg).eval()
+    config = FastConfig(dtype=torch.float32, channels_last=True, compile=False)
+    fast_enc, fast_dec = build_fast(encoder, decoder.eval(), CPU, config)
+    x = torch.rand(2, 3, 45, 61)  # (N, 3, H, W), odd sizes for ceil-mode pooling
+    with torch.inference_mode():
+        want, got = encoder(x), fast_enc(x)
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4 * want.abs().max().item())
+        want, got = decoder(want), fast_dec(want)
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_the_generic_layers_used_off_the_cpu_agree() -> None:
+    # Without oneDNN the layers are conv2d + in-place ReLU (what CUDA runs); check them here.
+    torch.manual_seed(0)
+    decoder = build_decoder().eval()
+    layers = torch.nn.Sequential(*fuse_layers(list(decoder.children()), torch.float32, False))
+    x = torch.randn(1, 512, 5, 7)
+    with torch.inference_mode():
+        torch.testing.assert_close(layers(x), decoder(x), rtol=1e-4, atol=1e-5)
+    assert not any(getattr(m, "onednn", False) for m in layers)
+    assert len(layers) == 12  # 9 fused convolutions, 3 upsamplings
+
+
+def test_cuda_defaults_are_chosen_without_touching_cuda() -> None:
+    config = FastConfig.for_device(torch.device("cuda"))
+    assert config.dtype == torch.float16 and config.compile and config.channels_last
+    assert FastConfig.for_device(CPU, dtype=torch.float32).dtype == torch.float32
+
+
+def test_warm_up_reports_its_cost(fast: Stylizer) -> None:
+    assert fast.warm_up(size=64) > 0
+
+
+def test_bench_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--sizes", "48,64", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "speed-up" in out and "start-up" in out
+    rows = [line for line in out.splitlines() if line.strip().startswith(("48 px", "64 px"))]
+    assert len(rows) == 2
+    assert all(float(row.split("|")[8].split()[0]) >= 35 for row in rows)  # PSNR column
+
+
+def test_bench_memory_prints_the_peak(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["memory", "--megapixels", "0.05", "--tile-size", "128", "--tile-above", "0"]
+    assert bench.main(args) == 0
+    assert "peak RSS" in capsys.readouterr().out
