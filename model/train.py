@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,18 +36,8 @@ from model.train_log import TrainLog, sample_grid
 log = logging.getLogger(__name__)
 
 # Settings that decide which batches and updates a run makes: a resume must not change them.
-TRAJECTORY = (
-    "batch_size",
-    "crop_size",
-    "image_size",
-    "lr",
-    "lr_decay",
-    "content_weight",
-    "style_weight",
-    "seed",
-    "content_files",
-    "style_files",
-)
+TRAJECTORY = ("batch_size", "crop_size", "image_size", "lr", "lr_decay", "content_weight",
+              "style_weight", "seed", "content_files", "style_files")  # fmt: skip
 SAMPLE_PAIRS = 4
 
 
@@ -67,7 +58,7 @@ class TrainConfig:
     sample_every: int = 1_000
     resume: str | None = None  # "auto" or the path of a state file
     device: str = "auto"
-    num_workers: int = 4
+    num_workers: int = min(4, os.cpu_count() or 1)
     amp: bool = False
     seed: int = 0
     crop_size: int = 256
@@ -110,8 +101,10 @@ def train(config: TrainConfig) -> Path:
     device = resolve_device(config.device)
     if config.amp and device.type != "cuda":
         raise ValueError(f"--amp is for CUDA devices, and this run uses {device}")
-    if not 0 < config.crop_size <= config.image_size:
-        raise ValueError(f"--crop-size {config.crop_size} must lie in 1..--image-size")
+    if config.crop_size > config.image_size:
+        raise ValueError(
+            f"--crop-size {config.crop_size} must not exceed --image-size {config.image_size}"
+        )
     amp_dtype = torch.bfloat16 if config.amp and torch.cuda.is_bf16_supported() else torch.float16
     content_files, style_files = list_images(config.content_dir), list_images(config.style_dir)
     resolved = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
@@ -200,6 +193,7 @@ def train(config: TrainConfig) -> Path:
                         "optimizer": optimizer.state_dict(),
                         "scaler": scaler.state_dict(),
                         "config": resolved,
+                        # the whole data-order state: batches are a function of these two
                         "data": {"seed": config.seed, "next_iteration": iteration + 1},
                     },
                 )
