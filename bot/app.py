@@ -14,6 +14,7 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import FSMI18nMiddleware, I18n
+from aiogram.utils.i18n import lazy_gettext as __
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
@@ -30,12 +31,35 @@ from bot.studio import Studio
 from worker import contract
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "styles", "mix", "settings", "new", "lang")
+FSM_PREFIX = "adain:fsm"
+COMMANDS = {
+    "start": __("cmd-start"),
+    "help": __("cmd-help"),
+    "styles": __("cmd-styles"),
+    "mix": __("cmd-mix"),
+    "settings": __("cmd-settings"),
+    "new": __("cmd-new"),
+    "lang": __("cmd-lang"),
+}
 
 
 def command_list(i18n: I18n, locale: str) -> list[BotCommand]:
+    """The command menu in one language."""
     with i18n.context(), i18n.use_locale(locale):
-        return [BotCommand(command=c, description=i18n.gettext(f"cmd-{c}")) for c in COMMANDS]
+        return [BotCommand(command=c, description=str(d)) for c, d in COMMANDS.items()]
+
+
+async def release_stale_locks(redis: AsyncRedis) -> int:
+    """Free the chats a killed predecessor left locked (event isolation), at start-up.
+
+    One bot process runs per token, so a lock that exists before this one polls belongs to a
+    process that died inside a handler; left alone it would stall that chat for a minute.
+    """
+    stale = [key async for key in redis.scan_iter(match=f"{FSM_PREFIX}:*:lock", count=500)]
+    if stale:
+        await redis.delete(*stale)
+        log.info("released %d chat lock(s) left by a previous run", len(stale))
+    return len(stale)
 
 
 class BotApp:
@@ -54,7 +78,7 @@ class BotApp:
         submitter = Submitter(self.store, queue, settings.queue_cap, settings.style_size)
         # Its own connection pool: the dispatcher closes the storage when polling stops.
         storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(prefix="adain:fsm")
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX)
         )
         self.dispatcher = Dispatcher(
             storage=storage,
@@ -81,6 +105,7 @@ class BotApp:
         """Poll Telegram and deliver results until stopped; a failed loop stops everything."""
         try:
             await self.redis.ping()  # fail at start, with one clear line, when Redis is absent
+            await release_stale_locks(self.redis)
             await self.delivery.ensure_group()
             loops = [
                 asyncio.create_task(self.delivery.run(), name="delivery"),

@@ -61,7 +61,7 @@ class DeliveryLoop:
         store: JobStore,
         i18n: I18n,
         consumer: str,
-        block_ms: int = 5000,
+        block_ms: int = 2000,  # well under redis-py's default socket timeout (5 s)
         batch: int = 16,
     ) -> None:
         self.bot = bot

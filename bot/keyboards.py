@@ -21,16 +21,16 @@ def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
 
     def button(label: str, action: str) -> InlineKeyboardButton:
         data = ResultAction(action=action, job=job_id).pack()
-        return InlineKeyboardButton(text=_(label), callback_data=data)
+        return InlineKeyboardButton(text=label, callback_data=data)
 
     strength = []
     if preferences.can_be_weaker(request.alpha):
-        strength.append(button("btn-weaker", "weaker"))
+        strength.append(button(_("btn-weaker"), "weaker"))
     if preferences.can_be_stronger(request.alpha):
-        strength.append(button("btn-stronger", "stronger"))
-    colours = "btn-style-colours" if request.preserve_color else "btn-keep-colours"
-    last = [button("btn-swap", "swap")] if len(request.styles) == 1 else []
-    last.append(button("btn-restyle", "restyle"))
+        strength.append(button(_("btn-stronger"), "stronger"))
+    colours = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
+    last = [button(_("btn-swap"), "swap")] if len(request.styles) == 1 else []
+    last.append(button(_("btn-restyle"), "restyle"))
     rows = [strength] if strength else []
     rows += [[button(colours, "colours")], last]
     return InlineKeyboardMarkup(inline_keyboard=rows)

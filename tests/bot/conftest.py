@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.bot.harness import BotHarness
+from tests.bot.process import BotProcess
 from tests.fakes.bot_api import FakeBotAPI
 
 
@@ -32,3 +33,12 @@ async def harness(api: FakeBotAPI, redis_url: str, styles_dir: Path) -> AsyncIte
     yield h
     await h.stop()
     h.close()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[BotProcess]]:
+    """Bot processes a test starts; any still running at the end is killed."""
+    started: list[BotProcess] = []
+    yield started
+    for process in started:
+        process.stop_if_running()

@@ -86,6 +86,13 @@ class BotHarness:
         self.queue.remove(job_id)
         return job_id, request
 
+    def take_job(self, timeout: float = 10.0) -> tuple[str, dict[str, Any]]:
+        """``next_job`` for sync tests (the fake Bot API running in its thread)."""
+        jobs = self.api.wait_until(self.queued, timeout=timeout)
+        job_id, request = jobs[0]
+        self.queue.remove(job_id)
+        return job_id, request
+
     def start_job(self, job_id: str) -> None:
         Job(job_id, connection=self.redis).set_status(JobStatus.STARTED)
 
@@ -120,6 +127,13 @@ class BotHarness:
         """Entries the bot read but has not acknowledged (XPENDING)."""
         info = self.redis.xpending(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP)
         return int(info["pending"])
+
+    def all_delivered(self) -> bool:
+        """Every entry of the delivery stream was read by the bot and acknowledged."""
+        stream = self.redis.xinfo_stream(contract.DELIVERY_STREAM)
+        groups = self.redis.xinfo_groups(contract.DELIVERY_STREAM)
+        [group] = [g for g in groups if g["name"] == contract.DELIVERY_GROUP.encode()]
+        return group["last-delivered-id"] == stream["last-generated-id"] and not group["pending"]
 
     def close(self) -> None:
         self.redis.close()

@@ -80,7 +80,9 @@ async def test_file_keeps_full_resolution_and_comes_back_as_file(
     assert result.is_document
 
 
-async def test_result_beyond_photo_limits_goes_as_file(api: FakeBotAPI, harness: BotHarness) -> None:
+async def test_result_beyond_photo_limits_goes_as_file(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
     api.send_photo(CHAT, picture(seed=1))
     api.send_photo(CHAT, picture(seed=2))
     job_id, request = await harness.next_job()

@@ -143,6 +143,10 @@ class TelegramCloud:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._user_message(chat_id, content)
 
+    def send_raw(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
+        """The user sends any other kind of message, e.g. ``{"sticker": {...}}``."""
+        return self._user_message(chat_id, content)
+
     def press(self, chat_id: int, message_id: int, callback_data: str) -> str:
         """The user presses an inline button of one of the bot's messages."""
         with self._lock:

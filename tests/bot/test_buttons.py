@@ -1,0 +1,186 @@
+"""Acceptance 3: result buttons re-run with the expected parameters; presets, mixes, settings."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bot.harness import BotHarness, picture, text
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.telegram_types import SentMessage
+from worker import contract
+
+CHAT = 3003
+
+
+def last_saying(api: FakeBotAPI, words: str) -> SentMessage | None:
+    """The chat's latest message when it says ``words``."""
+    messages = api.messages(CHAT)
+    return messages[-1] if messages and messages[-1].text == words else None
+
+
+async def deliver_next(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, Any], SentMessage]:
+    """Take the next job as a worker, deliver it, and return its request and result message."""
+    before = len(api.results(CHAT))
+    job_id, request = await harness.next_job()
+    harness.finish_job(job_id, request)
+    results = await api.until(lambda: len(api.results(CHAT)) > before and api.results(CHAT))
+    await api.until(harness.all_delivered)
+    return request, results[-1]
+
+
+async def test_each_result_button_reruns_from_the_stored_pictures(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    api.send_photo(CHAT, picture(seed=1))
+    api.send_photo(CHAT, picture(seed=2))
+    first, result = await deliver_next(api, harness)
+    content, style = first["content_key"], first["styles"][0]["key"]
+    uploads = len(api.calls("getFile"))
+
+    api.press_button(result, text("btn-stronger"))
+    stronger, stronger_result = await deliver_next(api, harness)
+    assert (stronger["alpha"], stronger["content_key"], stronger["styles"]) == (
+        1.0,
+        content,
+        first["styles"],
+    )
+    assert text("btn-stronger") not in [label for label, _ in stronger_result.buttons]
+
+    api.press_button(result, text("btn-weaker"))
+    weaker, _ = await deliver_next(api, harness)
+    assert weaker["alpha"] == pytest.approx(0.6)
+
+    api.press_button(result, text("btn-keep-colours"))
+    colours, colours_result = await deliver_next(api, harness)
+    assert colours["preserve_color"] is True and colours["alpha"] == first["alpha"]
+    api.press_button(colours_result, text("btn-style-colours"))
+    back, _ = await deliver_next(api, harness)
+    assert back["preserve_color"] is False
+
+    api.press_button(result, text("btn-swap"))
+    swapped, _ = await deliver_next(api, harness)
+    assert swapped["content_key"] == style
+    assert swapped["styles"] == [{"key": content, "weight": 1.0}]
+
+    api.press_button(result, text("btn-restyle"))
+    await api.until(lambda: text("restyle-prompt") in api.texts(CHAT))
+    new_style = api.send_photo(CHAT, picture(seed=3))
+    restyled, _ = await deliver_next(api, harness)
+    assert restyled["content_key"] == content
+    assert restyled["styles"][0]["key"] == contract.image_key(
+        new_style["photo"][-1]["file_unique_id"]
+    )
+    assert len(api.calls("getFile")) == uploads + 1  # only the new style was downloaded
+
+
+async def test_button_of_an_expired_result_asks_for_the_pictures_again(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    api.send_photo(CHAT, picture(seed=1))
+    api.send_photo(CHAT, picture(seed=2))
+    first, result = await deliver_next(api, harness)
+    harness.redis.delete(first["content_key"])  # its TTL passed
+    api.press_button(result, text("btn-stronger"))
+    await api.until(lambda: text("result-expired") in api.texts(CHAT))
+    assert harness.queued() == []
+
+
+def write_presets(folder: Path) -> dict[str, bytes]:
+    files = {"starry_night.jpg": picture(seed=7), "the-scream.png": picture(seed=8, fmt="PNG")}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "notes.txt").write_text("not a style")
+    return files
+
+
+def preset_key(data: bytes) -> str:
+    return contract.image_key("preset-" + hashlib.sha256(data).hexdigest()[:32])
+
+
+async def test_preset_gallery_by_name_and_button(
+    api: FakeBotAPI, harness: BotHarness, styles_dir: Path
+) -> None:
+    files = write_presets(styles_dir)
+    api.send_text(CHAT, "/styles")
+    gallery = (await api.until(lambda: api.messages(CHAT)))[-1]
+    assert gallery.text == text("presets-title")
+    assert [label for label, _ in gallery.buttons] == ["Starry night", "The scream"]
+
+    api.send_photo(CHAT, picture(seed=1))
+    await api.until(lambda: text("got-content") in api.texts(CHAT))
+    api.press_button(gallery, "Starry night")
+    request, _ = await deliver_next(api, harness)
+    key = preset_key(files["starry_night.jpg"])
+    assert request["styles"] == [{"key": key, "weight": 1.0}]
+    assert harness.redis.get(key) == files["starry_night.jpg"]
+
+    api.press_button(gallery, "Starry night")  # a preset picked first waits for the photo
+    await api.until(lambda: text("got-style") in api.texts(CHAT))
+    api.send_photo(CHAT, picture(seed=2))
+    again, _ = await deliver_next(api, harness)
+    assert again["styles"] == [{"key": key, "weight": 1.0}]
+
+
+async def test_presets_folder_empty(api: FakeBotAPI, harness: BotHarness) -> None:
+    api.send_text(CHAT, "/styles")
+    await api.until(lambda: text("presets-none") in api.texts(CHAT))
+
+
+async def test_mix_of_uploads_and_a_preset_with_weights(
+    api: FakeBotAPI, harness: BotHarness, styles_dir: Path
+) -> None:
+    files = write_presets(styles_dir)
+    content = api.send_photo(CHAT, picture(seed=1))
+    await api.until(lambda: text("got-content") in api.texts(CHAT))
+    api.send_text(CHAT, "/mix")
+    await api.until(lambda: text("mix-start") in api.texts(CHAT))
+    first = api.send_photo(CHAT, picture(seed=2))
+    panel = await api.until(lambda: last_saying(api, text("mix-status", count=1)))
+    api.press_button(panel, text("btn-mix-go"))  # one style is not a mix
+    await api.until(
+        lambda: any(c.params.get("show_alert") for c in api.calls("answerCallbackQuery"))
+    )
+    assert harness.queued() == []
+
+    api.send_text(CHAT, "/styles")
+    gallery = await api.until(lambda: last_saying(api, text("presets-title")))
+    api.press_button(gallery, "The scream")
+    panel = await api.until(lambda: last_saying(api, text("mix-status", count=2)))
+    api.press(CHAT, panel.message_id, "m:more:0")
+    await api.until(
+        lambda: (
+            text("mix-style", number=1, weight=2)
+            in [label for label, _ in api.messages(CHAT)[-1].buttons]
+        )
+    )
+    api.press_button(api.messages(CHAT)[-1], text("btn-mix-go"))
+    request, result = await deliver_next(api, harness)
+    assert request["content_key"] == contract.image_key(content["photo"][-1]["file_unique_id"])
+    first_key = contract.image_key(first["photo"][-1]["file_unique_id"])
+    assert [s["key"] for s in request["styles"]] == [
+        first_key,
+        preset_key(files["the-scream.png"]),
+    ]
+    assert [s["weight"] for s in request["styles"]] == pytest.approx([2 / 3, 1 / 3])
+    assert text("btn-swap") not in [label for label, _ in result.buttons]
+
+
+async def test_settings_shape_the_next_job(api: FakeBotAPI, harness: BotHarness) -> None:
+    api.send_text(CHAT, "/settings")
+    panel = (await api.until(lambda: api.messages(CHAT)))[-1]
+    assert panel.text == text("settings-title", strength=80, colours=text("off"), size="512 px")
+    api.press_button(panel, "40%")
+    await api.until(lambda: "40%" in api.messages(CHAT)[-1].texts[-1])
+    api.press_button(api.messages(CHAT)[-1], text("btn-colours-setting", state=text("off")))
+    await api.until(lambda: text("on") in api.messages(CHAT)[-1].texts[-1])
+    api.press_button(api.messages(CHAT)[-1], "1024 px")
+    await api.until(lambda: "1024 px" in api.messages(CHAT)[-1].texts[-1])
+
+    api.send_photo(CHAT, picture(seed=1))
+    api.send_photo(CHAT, picture(seed=2))
+    request, _ = await deliver_next(api, harness)
+    assert (request["alpha"], request["preserve_color"], request["size"]) == (0.4, True, 1024)

@@ -1,0 +1,45 @@
+"""``python -m bot`` refuses to start with one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.bot.process import REPO
+from tests.conftest import free_port
+from tests.fakes.bot_api import DEFAULT_TOKEN
+
+
+def run_bot(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=REPO,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_missing_token() -> None:
+    done = run_bot()
+    assert done.returncode != 0
+    assert done.stderr.strip() == "bot: configuration error: BOT_TOKEN is not set"
+
+
+def test_malformed_token() -> None:
+    done = run_bot(BOT_TOKEN="not-a-token")
+    assert done.returncode != 0
+    assert "BOT_TOKEN is not a bot token" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_redis_names_it_without_its_password() -> None:
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    done = run_bot(BOT_TOKEN=DEFAULT_TOKEN, REDIS_URL=url, TELEGRAM_API_URL="http://127.0.0.1:9")
+    assert done.returncode != 0
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("bot: cannot reach Redis at redis://:***@127.0.0.1:")
+    assert "hunter2" not in done.stderr
