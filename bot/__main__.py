@@ -6,6 +6,7 @@ import asyncio
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -47,7 +48,7 @@ def main() -> int:
     except ValidationError as e:
         return fail(f"configuration error: {settings_problem(e)}")
     token = settings.bot_token.get_secret_value()
-    configure_logging(settings.log_level, token)
+    redactor = configure_logging(settings.log_level, token)
     try:
         app = BotApp(settings)
     except TokenValidationError:
@@ -56,6 +57,11 @@ def main() -> int:
         asyncio.run(app.run())
     except (RedisConnectionError, RedisTimeoutError, OSError) as e:
         return fail(f"cannot reach Redis at {without_password(settings.redis_url)}: {e}")
+    except TelegramUnauthorizedError:
+        return fail(f"the Bot API at {settings.telegram_api_url} refused BOT_TOKEN (Unauthorized)")
+    except TelegramNetworkError as e:
+        where = settings.telegram_api_url
+        return fail(f"cannot reach the Bot API at {where}: {redactor.redact(str(e))}")
     except KeyboardInterrupt:
         return 130
     return 0

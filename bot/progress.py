@@ -81,7 +81,10 @@ class ProgressLoop:
         for job_id in job_ids:
             stage, ahead = progress[job_id]
             record = await self.store.load(job_id)
-            if record is None or stage == "other":
+            if record is None:
+                await self.store.forget(job_id)
+                continue
+            if stage == "other":  # finished, failed or gone: the delivery loop takes over
                 continue
             await self.store.keep_claim(record.chat_id)
             with self.i18n.context(), self.i18n.use_locale(record.locale):

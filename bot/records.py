@@ -89,6 +89,10 @@ class JobStore:
         await self.redis.srem(ACTIVE_JOBS, job_id)
         await self.release_chat(chat_id, job_id)
 
+    async def forget(self, job_id: str) -> None:
+        """Stop following a job whose record expired (its chat's claim expires by itself)."""
+        await self.redis.srem(ACTIVE_JOBS, job_id)
+
     async def mark_sent(self, job_id: str) -> None:
         await self.redis.set(sent_key(job_id), 1, ex=SENT_TTL)
 

@@ -53,11 +53,11 @@ def install_redaction(token: str, logger: logging.Logger | None = None) -> Token
     return redactor
 
 
-def configure_logging(level: str, token: str) -> None:
+def configure_logging(level: str, token: str) -> TokenRedactingFilter:
     """Log to stderr with the token redacted, before anything else gets to log."""
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    install_redaction(token)
+    return install_redaction(token)

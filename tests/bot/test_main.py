@@ -8,7 +8,7 @@ import sys
 
 from tests.bot.process import REPO
 from tests.conftest import free_port
-from tests.fakes.bot_api import DEFAULT_TOKEN
+from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 
 
 def run_bot(**env: str) -> subprocess.CompletedProcess[str]:
@@ -43,3 +43,12 @@ def test_unreachable_redis_names_it_without_its_password() -> None:
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("bot: cannot reach Redis at redis://:***@127.0.0.1:")
     assert "hunter2" not in done.stderr
+
+
+def test_token_the_bot_api_refuses(redis_url: str) -> None:
+    with FakeBotAPI(token="555:AAOtherBotsTokenXXXXXXXXXXXXXXXX") as api:
+        done = run_bot(BOT_TOKEN=DEFAULT_TOKEN, REDIS_URL=redis_url, TELEGRAM_API_URL=api.url)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == f"bot: the Bot API at {api.url} refused BOT_TOKEN (Unauthorized)"
+    assert DEFAULT_TOKEN.partition(":")[2] not in done.stderr
