@@ -79,15 +79,17 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
 def pair(enc: nn.Module, dec: nn.Module, content: Tensor, style: Tensor) -> Tensor:
     """Stylize (N, 3, H, W) contents with (N, 3, H, W) styles: two encoder passes, AdaIN, decode.
 
-    With N > 1 contents and styles go through the encoder as one batch of 2N.
+    With N > 1 contents and styles go through the encoder as one batch of 2N. Features are
+    taken to float32 at once, as `Stylizer.encode` does (which also keeps them safe from the
+    next run of a CUDA-graph-compiled encoder, which reuses its output memory).
     """
     n, _, height, width = content.shape
     if n == 1:
-        fc, fs = enc(content), enc(style)
+        fc, fs = enc(content).float(), enc(style).float()
     else:
-        fc, fs = enc(torch.cat([content, style])).split(n)
-    mean, std = adain.mean_std(fs.float())  # statistics in float32 whatever the dtype
-    target = adain.adain_stats(fc.float(), mean, std)
+        fc, fs = enc(torch.cat([content, style])).float().split(n)
+    mean, std = adain.mean_std(fs)
+    target = adain.adain_stats(fc, mean, std)
     return dec(target)[..., :height, :width]
 
 
@@ -182,7 +184,7 @@ def compare(
         with PeakMemory(device) as peak:
             result = fn()
             _sync(device)
-        out[name] = Timing([], peak.mib, result)
+        out[name] = Timing([], peak.mib, result.clone())  # later runs may reuse its memory
     for _ in range(repeats):
         for name, fn in runs.items():
             start = time.perf_counter()
