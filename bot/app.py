@@ -122,9 +122,7 @@ class BotApp:
             finally:
                 for task in loops:
                     task.cancel()
-                for task in loops:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                await asyncio.gather(*loops, return_exceptions=True)  # a failure is in _failure
         finally:
             await self.bot.session.close()
             await self.redis.aclose()

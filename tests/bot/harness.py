@@ -56,12 +56,14 @@ class BotHarness:
         self._task = asyncio.create_task(self.app.run(handle_signals=False))
 
     async def stop(self) -> None:
-        if self.app is None or self._task is None:
-            return
-        if not self._task.done():
-            await self.app.stop()
-        await self._task
+        """Stop the bot and wait for it; re-raises what ended its run (once)."""
+        app, task = self.app, self._task
         self.app = self._task = None
+        if app is None or task is None:
+            return
+        if not task.done():
+            await app.stop()
+        await task
 
     async def restart(self) -> None:
         await self.stop()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from aiogram.exceptions import TelegramUnauthorizedError
+
 from tests.bot.harness import BotHarness, picture
 from tests.fakes.bot_api import FakeBotAPI
 
@@ -67,3 +70,12 @@ async def test_photo_refused_by_telegram_goes_as_file(
     harness.finish_job(job_id, request)
     [result] = await api.until(lambda: api.results(A))
     assert result.is_document
+
+
+async def test_revoked_token_stops_the_bot(api: FakeBotAPI, harness: BotHarness) -> None:
+    job_id, request = await queue_pair(api, harness, A)
+    api.token = "111:AARevokedRevokedRevokedRevoked"  # the old token now gets 401
+    harness.finish_job(job_id, request)
+    with pytest.raises(TelegramUnauthorizedError):
+        await harness.stop()  # run() ends on its own with the delivery loop's error
+    assert harness.pending_deliveries() == 1  # not acknowledged: delivered by the next run
