@@ -22,6 +22,7 @@ from bot.delivery import DeliveryLoop
 from bot.handlers import build_router
 from bot.i18n import load_i18n
 from bot.images import ImageStore
+from bot.isolation import OrderedEventIsolation
 from bot.jobs import Submitter
 from bot.presets import PresetLibrary
 from bot.progress import ProgressLoop
@@ -82,7 +83,8 @@ class BotApp:
         )
         self.dispatcher = Dispatcher(
             storage=storage,
-            events_isolation=storage.create_isolation(),  # album photos never race
+            # One update per chat at a time, in order: album photos and quick pairs never race.
+            events_isolation=OrderedEventIsolation(storage.create_isolation()),
             settings=settings,
             store=self.store,
             images=images,

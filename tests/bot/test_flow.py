@@ -121,3 +121,17 @@ async def test_worker_error_reaches_the_user(api: FakeBotAPI, harness: BotHarnes
     api.send_photo(CHAT, picture(seed=3))
     api.send_photo(CHAT, picture(seed=4))
     await harness.next_job()
+
+
+async def test_pairs_sent_back_to_back_keep_their_order(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    chats = range(20, 28)
+    contents = {}
+    for chat in chats:  # both photos of every chat land in the same getUpdates answer
+        contents[chat] = api.send_photo(chat, picture(seed=chat))
+        api.send_photo(chat, picture(seed=100 + chat))
+    jobs = await api.until(lambda: len(harness.queued()) == len(chats) and harness.queued())
+    for _, request in jobs:
+        expected = contents[request["chat_id"]]
+        assert request["content_key"] == contract.image_key(unique_id(expected))
