@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from rq import Queue
 
@@ -97,4 +100,17 @@ class Submitter:
             await self.store.finish(chat_id, job_id)
             raise
         log.info("chat %s: job %s queued with %d ahead", chat_id, job_id, ahead)
+        await self._correct_position(bot, status, job_id, ahead)
         return True
+
+    async def _correct_position(self, bot: Bot, status: Message, job_id: str, shown: int) -> None:
+        """Requests arriving together all counted the same queue: show the real place now."""
+        position = await asyncio.to_thread(self.queue.get_job_position, job_id)
+        if position is None or position == shown:
+            return
+        with contextlib.suppress(TelegramAPIError):  # the status loop retries soon anyway
+            await bot.edit_message_text(
+                _("queued").format(ahead=position),
+                chat_id=status.chat.id,
+                message_id=status.message_id,
+            )
