@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 from pydantic import ValidationError
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.app import BotApp
+from bot.health import check_health
 from bot.redaction import configure_logging
 from bot.settings import Settings
 
@@ -42,7 +45,24 @@ def without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def main() -> int:
+def health() -> int:
+    """`python -m bot health`: exit 0 while the running bot's heartbeat is recent."""
+    url = os.environ.get("REDIS_URL", Settings.model_fields["redis_url"].default)
+    try:
+        with Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3) as redis:
+            alive, why = check_health(redis)
+    except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+        return fail(f"cannot reach Redis at {without_password(url)}: {e}")
+    print(f"bot: {why}", file=sys.stdout if alive else sys.stderr)
+    return 0 if alive else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["health"]:
+        return health()
+    if argv:
+        return fail("usage: python -m bot [health]")
     try:
         settings = Settings()  # type: ignore[call-arg]  # BOT_TOKEN comes from the environment
     except ValidationError as e:

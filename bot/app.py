@@ -20,6 +20,7 @@ from redis.asyncio import Redis as AsyncRedis
 
 from bot.delivery import DeliveryLoop
 from bot.handlers import build_router
+from bot.health import beat_forever
 from bot.i18n import load_i18n
 from bot.images import ImageStore
 from bot.isolation import OrderedEventIsolation
@@ -112,6 +113,7 @@ class BotApp:
             loops = [
                 asyncio.create_task(self.delivery.run(), name="delivery"),
                 asyncio.create_task(self.progress.run(), name="progress"),
+                asyncio.create_task(beat_forever(self.redis), name="heartbeat"),
             ]
             for task in loops:
                 task.add_done_callback(self._loop_ended)

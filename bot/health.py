@@ -1,0 +1,34 @@
+"""The bot's liveness: a heartbeat in Redis, and `python -m bot health` that reads it.
+
+The bot writes the time of its last successful round of polling work under ``HEARTBEAT_KEY``
+every ``interval`` seconds; Docker's health check passes while that time is recent. A bot whose
+loops died, or that lost Redis, stops beating and turns unhealthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+
+HEARTBEAT_KEY = "adain:bot:heartbeat"
+
+
+async def beat_forever(redis: AsyncRedis, interval: float = 10.0) -> None:
+    """Record "alive now" every `interval` seconds; the key expires if the bot stops."""
+    while True:
+        await redis.set(HEARTBEAT_KEY, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
+        await asyncio.sleep(interval)
+
+
+def check_health(redis: Redis, max_age_s: float = 30.0) -> tuple[bool, str]:
+    """(alive, one line); raises redis' errors when Redis cannot be reached."""
+    raw = redis.get(HEARTBEAT_KEY)
+    if raw is None:
+        return False, "no bot heartbeat in Redis: the bot is not running"
+    age = time.time() - float(raw)
+    if age > max_age_s:
+        return False, f"the bot's last heartbeat is {age:.0f} s old (more than {max_age_s:.0f} s)"
+    return True, f"bot alive: last heartbeat {age:.0f} s ago"
