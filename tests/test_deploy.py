@@ -1,0 +1,124 @@
+"""The deployment files, checked by parsing them: no Docker engine runs on the build machines.
+
+What an operator relies on: the services and their order, persistence, health checks, the GPU
+reservation, no Redis port on the host, every setting documented in .env.example.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.settings import Settings as BotSettings
+from worker import contract
+from worker.settings import WorkerSettings
+
+REPO = Path(__file__).parents[1]
+
+
+class ComposeLoader(yaml.SafeLoader):
+    """YAML with Compose's `!reset` and `!override` tags."""
+
+
+ComposeLoader.add_constructor("!reset", lambda loader, node: {"__reset__": True})
+ComposeLoader.add_constructor(
+    "!override", lambda loader, node: loader.construct_mapping(node)  # type: ignore[arg-type]
+)
+
+
+def load(name: str) -> dict[str, Any]:
+    return yaml.load((REPO / name).read_text(), Loader=ComposeLoader)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load("docker-compose.yml")
+
+
+def test_services_and_start_order(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"redis", "weights", "worker", "bot"}
+    assert services["weights"]["command"][:4] == ["python", "-m", "model.weights", "fetch"]
+    assert services["weights"]["restart"] == "no"
+    worker, bot = services["worker"], services["bot"]
+    assert worker["command"] == ["python", "-m", "worker"]
+    assert bot["command"] == ["python", "-m", "bot"]
+    assert worker["depends_on"]["weights"]["condition"] == "service_completed_successfully"
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
+    # the same image for everything built from this repo
+    assert worker["image"] == bot["image"] == services["weights"]["image"]
+
+
+def test_redis_persists_and_is_not_published(compose: dict[str, Any]) -> None:
+    redis = compose["services"]["redis"]
+    assert "--appendonly yes" in redis["command"]
+    assert "ports" not in redis
+    volume = redis["volumes"][0].split(":")
+    assert volume[1] == "/data" and volume[0] in compose["volumes"]
+    assert "ping" in " ".join(redis["healthcheck"]["test"])
+    assert redis["restart"] == "unless-stopped"
+
+
+def test_worker_reserves_a_gpu_outlives_a_job_and_reports_health(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+    devices = worker["deploy"]["resources"]["reservations"]["devices"]
+    assert devices == [{"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}]
+    assert worker["restart"] == "unless-stopped"
+    grace = re.fullmatch(r"(\d+)s", worker["stop_grace_period"])
+    assert grace and int(grace.group(1)) > contract.JOB_TIMEOUT
+    assert worker["healthcheck"]["test"] == ["CMD", "python", "-m", "worker", "health"]
+    assert "ports" not in worker  # metrics stay on the compose network
+    weights_volume = worker["volumes"][0].split(":")
+    assert weights_volume[0] in compose["volumes"] and weights_volume[2] == "ro"
+    assert worker["environment"]["WEIGHTS_DIR"] == weights_volume[1]
+    fetch = compose["services"]["weights"]
+    assert fetch["volumes"][0].split(":")[:2] == weights_volume[:2]
+    assert fetch["command"][-3:-1] == ["--dir", weights_volume[1]]
+
+
+def test_bot_is_one_replica_with_presets_mounted_read_only(compose: dict[str, Any]) -> None:
+    bot = compose["services"]["bot"]
+    assert bot["deploy"]["replicas"] == 1
+    assert bot["healthcheck"]["test"] == ["CMD", "python", "-m", "bot", "health"]
+    source, target, mode = bot["volumes"][0].rsplit(":", 2)
+    assert "styles" in source and mode == "ro"
+    assert bot["environment"]["STYLES_DIR"] == target
+    assert "ports" not in bot
+
+
+def test_cpu_override_drops_the_gpu_reservation() -> None:
+    override = load("docker-compose.cpu.yml")["services"]["worker"]
+    assert override["deploy"] == {"__reset__": True}
+    assert override["environment"]["DEVICE"] == "cpu"
+
+
+def test_env_example_documents_every_setting() -> None:
+    text = (REPO / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.M))
+    documented |= set(re.findall(r"\b([A-Z][A-Z0-9_]{3,})\b sets", text))
+    settings = {name.upper() for name in BotSettings.model_fields}
+    settings |= {name.upper() for name in WorkerSettings.model_fields}
+    # the compose file fills these in itself from the services' layout
+    settings -= {"REDIS_URL", "WEIGHTS_DIR", "STYLES_DIR", "METRICS_PORT"}
+    assert settings - documented == set()
+    assert re.search(r"^BOT_TOKEN=$", text, flags=re.M)  # the one thing an operator must set
+
+
+def test_dockerfile_is_one_cached_non_root_image_without_weights() -> None:
+    text = (REPO / "Dockerfile").read_text()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    base = next(ln for ln in lines if ln.startswith("FROM"))
+    assert "cuda" not in base.lower() and "nvidia" not in base.lower()  # CUDA comes from wheels
+    deps = next(i for i, ln in enumerate(lines) if "pip install" in ln)
+    first_code = next(i for i, ln in enumerate(lines) if ln.startswith("COPY model"))
+    assert lines.index("COPY pyproject.toml ./") < deps < first_code  # dependency layer first
+    user = next(ln for ln in lines if ln.startswith("USER"))
+    assert user.split()[1] not in ("root", "0")
+    assert ".pth" not in text.replace("*.pth", "")  # weights are not baked in
+    ignore = (REPO / ".dockerignore").read_text().split()
+    assert ".venv" in ignore and "*.pth" in ignore
