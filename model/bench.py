@@ -22,6 +22,7 @@ import argparse
 import ctypes
 import gc
 import math
+import os
 import resource
 import statistics
 import sys
@@ -235,6 +236,11 @@ def speed(args: argparse.Namespace) -> None:
     plain, fast = build_stylizers(args, device)
     print(f"device: {device_name(device)}; torch {torch.__version__}")
     print(f"weights: {args.weights_dir or 'random, public layout'}")
+    if device.type == "cpu":
+        # glibc hands big blocks back to the OS and page-faults them in again on every pass;
+        # these variables (see docs/performance.md) change the absolute numbers a lot.
+        tuned = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+        print(f"malloc: {tuned or 'glibc defaults'}")
     startup = f"plain {plain.warm_up():.2f} s, {fast.engine} {fast.warm_up():.2f} s"
     print(f"start-up (Stylizer.warm_up): {startup}")
     head = (

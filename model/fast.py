@@ -1,18 +1,20 @@
 """The fast inference path: the same weights, rebuilt into networks that run faster.
 
 The public networks (`model.networks`) mirror the weight files module by module:
-`ReflectionPad2d → Conv2d → ReLU`, float32, NCHW. At inference that layout wastes most of the
-time on a CPU: float32 convolutions run at a quarter of the bf16 rate that oneDNN reaches with
-AVX-512 BF16 or AMX, NCHW makes oneDNN reorder every activation, and each ReLU and padding is
-a separate pass over memory. Here each triple becomes one `PadConv`:
+`ReflectionPad2d → Conv2d → ReLU`, float32, NCHW. At inference that layout wastes time on a
+CPU: oneDNN's bf16 convolutions (AVX-512 BF16 or AMX) run at twice the float32 rate or more,
+NCHW makes oneDNN reorder every activation in and out, and each ReLU is a separate pass over
+memory. Here each triple becomes one `PadConv`:
 
 - weights in a low-precision dtype chosen per device (bf16 on CPUs whose oneDNN supports it,
-  fp16 on CUDA), activations channels-last;
+  fp16 on CUDA), activations channels-last (on this CPU these two give almost all the gain);
 - on CPU the convolution and its ReLU run as one oneDNN primitive
-  (`mkldnn::_convolution_pointwise`, the op that torch.compile itself emits for CPUs), so the
-  ReLU costs nothing; elsewhere plain `conv2d` + in-place ReLU, left for torch.compile to fuse;
+  (`mkldnn::_convolution_pointwise`, the op that torch.compile itself emits for CPUs) with its
+  weights reordered once; elsewhere plain `conv2d` + in-place ReLU, for torch.compile to fuse;
 - the encoder's first 1×1 convolution (VGG's Caffe preprocessing) is folded into the next 3×3
   convolution: reflection padding commutes with a per-pixel affine map, so this is exact.
+
+docs/performance.md has the measurements behind each choice, and the ones that lost.
 
 The mean/std of features and the AdaIN maths stay in float32 (see `Stylizer`); only the
 convolutions run in low precision. `python -m model.bench` measures both paths side by side.
@@ -148,8 +150,8 @@ def fuse_layers(
             if channels_last:
                 weight = weight.contiguous(memory_format=torch.channels_last)
             if onednn:
-                # Reorder once into oneDNN's blocked layout (measured: ~15% faster a pair than
-                # letting every call reorder). The layout does not depend on the input size.
+                # Reorder once into oneDNN's blocked layout rather than on every call (a few
+                # percent a pair); the layout chosen does not depend on the input size.
                 weight = torch.ops.mkldnn._reorder_convolution_weight(
                     weight, [0, 0], [1, 1], [1, 1], 1
                 )
