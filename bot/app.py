@@ -15,7 +15,6 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import FSMI18nMiddleware, I18n
 from aiogram.utils.i18n import lazy_gettext as __
-from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
 from bot.delivery import DeliveryLoop
@@ -28,6 +27,7 @@ from bot.jobs import Submitter
 from bot.presets import PresetLibrary
 from bot.progress import ProgressLoop
 from bot.records import JobStore
+from bot.redis_clients import async_client, async_options, sync_client
 from bot.settings import Settings
 from bot.studio import Studio
 from worker import contract
@@ -69,8 +69,9 @@ class BotApp:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.redis = AsyncRedis.from_url(settings.redis_url)
-        self.sync_redis = Redis.from_url(settings.redis_url)  # RQ's API is synchronous
+        # Clients that reconnect after a Redis restart (bot/redis_clients.py).
+        self.redis = async_client(settings.redis_url)
+        self.sync_redis = sync_client(settings.redis_url)  # RQ's API is synchronous
         api = TelegramAPIServer.from_base(settings.telegram_api_url)
         self.bot = Bot(settings.bot_token.get_secret_value(), session=AiohttpSession(api=api))
         self.i18n = load_i18n(settings.default_locale)
@@ -80,7 +81,9 @@ class BotApp:
         submitter = Submitter(self.store, queue, settings.queue_cap, settings.style_size)
         # Its own connection pool: the dispatcher closes the storage when polling stops.
         storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX)
+            settings.redis_url,
+            connection_kwargs=async_options(),
+            key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX),
         )
         self.dispatcher = Dispatcher(
             storage=storage,

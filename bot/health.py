@@ -8,18 +8,30 @@ loops died, or that lost Redis, stops beating and turns unhealthy.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "adain:bot:heartbeat"
 
 
 async def beat_forever(redis: AsyncRedis, interval: float = 10.0) -> None:
-    """Record "alive now" every `interval` seconds; the key expires if the bot stops."""
+    """Record "alive now" every `interval` seconds; the key expires if the bot stops.
+
+    Redis going away (a restart) skips beats instead of ending the loop, which would stop the
+    bot: the heartbeat turns stale meanwhile and fresh again once Redis is back.
+    """
     while True:
-        await redis.set(HEARTBEAT_KEY, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
+        try:
+            await redis.set(HEARTBEAT_KEY, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
+        except (RedisConnectionError, RedisTimeoutError) as e:
+            log.warning("heartbeat skipped, Redis unavailable: %s", e)
         await asyncio.sleep(interval)
 
 
