@@ -59,10 +59,10 @@ class Stack:
     def start(self) -> Stack:
         """Redis and the fake Bot API; processes are started by the test as it needs them."""
         self.styles_dir.mkdir(parents=True, exist_ok=True)
+        self._cleanup.callback(self.redis_server.stop)  # also after a failed start
         self.redis_server.start()
-        self._cleanup.callback(self.redis_server.stop)
-        self.api.start_in_thread()
         self._cleanup.callback(self.api.stop_thread)
+        self.api.start_in_thread()
         self.redis = Redis.from_url(self.redis_server.url)
         self._cleanup.callback(self.redis.close)
         return self

@@ -43,3 +43,21 @@ def test_jobs_queued_before_a_redis_restart_complete(make_stack: Stacks) -> None
     assert bot.proc.poll() is None and len(stack.bots) == 1  # never restarted
     for chat in [*waiting, late]:
         assert len(api.results(chat)) == 1, api.transcript()
+
+
+def test_a_redis_restart_under_a_running_worker_and_bot(make_stack: Stacks) -> None:
+    stack = make_stack(appendonly=True)
+    stack.start_workers("worker")
+    stack.start_bot()
+    api, chat = stack.api, 505
+    api.send_photo(chat, photo(240, 160, seed=34))
+    api.send_photo(chat, photo(128, 128, seed=44))
+    stack.wait("the first result", lambda: api.results(chat))
+
+    stack.restart_redis()
+
+    api.send_photo(chat, photo(160, 240, seed=35))
+    api.send_photo(chat, photo(128, 128, seed=45))
+    stack.wait("the result after the restart", lambda: len(api.results(chat)) == 2, timeout=60)
+    stack.wait("every delivery to be acknowledged", stack.all_delivered)
+    assert [size_of(r.data) for r in api.results(chat)] == [(144, 96), (96, 144)]

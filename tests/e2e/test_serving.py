@@ -48,8 +48,9 @@ def test_a_pair_gives_one_photo_of_the_content_shape_and_stronger_gives_another(
 
     assert first.is_photo
     assert size_of(first.data) == (256, 427)  # PHOTO_SIZE on the shorter side, same shape
+    stack.wait("the delivery to be acknowledged", stack.all_delivered)  # after its clean-up
     [status] = queue_statuses(api, chat)
-    assert status.message.deleted  # "Queued: 0 ahead of you." went away when the photo came
+    assert status.message.deleted  # "Queued: 0 ahead of you." went away with the photo
 
     api.press_button(first, text("btn-stronger"))
     stack.wait("the second result", lambda: len(api.results(chat)) >= 2)
