@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from model.random_weights import write_random_weights
+from tests.lifetime import die_with_parent
 
 
 def free_port() -> int:
@@ -43,7 +44,11 @@ class RedisServer:
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", "always",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.log_path = self.workdir / "redis.log"
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

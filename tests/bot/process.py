@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.fakes.bot_api import FakeBotAPI
+from tests.lifetime import die_with_parent
 
 REPO = Path(__file__).parents[2]
 
@@ -39,6 +40,7 @@ class BotProcess:
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
 
     def kill(self) -> None:

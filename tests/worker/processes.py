@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.lifetime import die_with_parent
 from worker.settings import WorkerSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +41,7 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "worker"], cwd=REPO, stdout=self._log,
             stderr=subprocess.STDOUT, env=worker_env(WORKER_NAME=name, **settings),
+            preexec_fn=die_with_parent,
         )  # fmt: skip
 
     @property
