@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from model import Stylizer, bench
+from model import fast as fast_module
 from model.fast import FastConfig, build_fast, fuse_layers
 from model.networks import Encoder, build_decoder
 from model.random_weights import random_networks
@@ -90,12 +91,17 @@ def test_the_generic_layers_used_off_the_cpu_agree() -> None:
     with torch.inference_mode():
         torch.testing.assert_close(layers(x), decoder(x), rtol=1e-4, atol=1e-5)
     assert not any(getattr(m, "onednn", False) for m in layers)
-    assert len(layers) == 12  # 9 fused convolutions, 3 upsamplings
+    assert len(layers) == 9  # 9 convolutions, 3 of them with the upsampling before them
 
 
-def test_cuda_defaults_are_chosen_without_touching_cuda() -> None:
+def test_cuda_defaults_are_chosen_without_touching_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_module.shutil, "which", lambda name: f"/usr/bin/{name}")
     config = FastConfig.for_device(torch.device("cuda"))
     assert config.dtype == torch.float16 and config.compile and config.channels_last
+    # Without a C compiler Triton cannot build kernels: compile is off by default, not a crash.
+    monkeypatch.setattr(fast_module.shutil, "which", lambda name: None)
+    assert not FastConfig.for_device(torch.device("cuda")).compile
+    assert FastConfig.for_device(torch.device("cuda"), compile=True).compile
     assert FastConfig.for_device(CPU, dtype=torch.float32).dtype == torch.float32
 
 
