@@ -4,15 +4,15 @@ The public networks (`model.networks`) mirror the weight files module by module:
 `ReflectionPad2d → Conv2d → ReLU`, float32, NCHW. At inference that layout wastes time on a
 CPU: oneDNN's bf16 convolutions (AVX-512 BF16 or AMX) run at twice the float32 rate or more,
 NCHW makes oneDNN reorder every activation in and out, and each ReLU is a separate pass over
-memory. Here each triple becomes one `PadConv`:
+memory. Here:
 
 - weights in a low-precision dtype chosen per device (bf16 on CPUs whose oneDNN supports it,
-  fp16 on CUDA), activations channels-last (on this CPU these two give almost all the gain);
+  fp16 on CUDA), activations channels-last (on this CPU these two give most of the gain);
+- the layers fused (`model.fused`): padding + conv + ReLU as one module, the decoder's
+  upsampling folded into sub-pixel convolutions, the encoder's 1×1 conv folded away;
 - on CPU the convolution and its ReLU run as one oneDNN primitive
   (`mkldnn::_convolution_pointwise`, the op that torch.compile itself emits for CPUs) with its
-  weights reordered once; elsewhere plain `conv2d` + in-place ReLU, for torch.compile to fuse;
-- the encoder's first 1×1 convolution (VGG's Caffe preprocessing) is folded into the next 3×3
-  convolution: reflection padding commutes with a per-pixel affine map, so this is exact.
+  weights reordered once; elsewhere plain `conv2d` + in-place ReLU, for torch.compile to fuse.
 
 docs/performance.md has the measurements behind each choice, and the ones that lost.
 
@@ -27,9 +27,9 @@ import shutil
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+from model.fused import fuse_layers
 from model.networks import Encoder
 
 log = logging.getLogger(__name__)
@@ -93,104 +93,6 @@ def _has_c_compiler() -> bool:
     return any(shutil.which(name) for name in ("cc", "gcc", "clang"))
 
 
-class FrozenConv(nn.Module):
-    """A stride-1 convolution with frozen weights and an optional ReLU, without padding.
-
-    `onednn` runs conv + ReLU as one oneDNN primitive (`mkldnn::_convolution_pointwise`, the
-    op torch.compile emits for CPUs), so the ReLU costs no extra pass over memory; its weight
-    is then in oneDNN's blocked layout. Otherwise plain `conv2d` and an in-place ReLU, which
-    torch.compile fuses on a GPU.
-    """
-
-    def __init__(self, weight: Tensor, bias: Tensor | None, relu: bool, onednn: bool) -> None:
-        super().__init__()
-        # Buffers, not parameters: these networks only ever run under inference_mode.
-        self.register_buffer("weight", weight)  # (C_out, C_in, kh, kw)
-        self.register_buffer("bias", bias)  # (C_out,)
-        self.relu = relu
-        self.onednn = onednn
-
-    def conv(self, x: Tensor) -> Tensor:
-        """(N, C_in, H, W) → (N, C_out, H - kh + 1, W - kw + 1)."""
-        if self.onednn:
-            return torch.ops.mkldnn._convolution_pointwise(
-                x, self.weight, self.bias, [0, 0], [1, 1], [1, 1], 1,
-                "relu" if self.relu else "none", [None], None,
-            )  # fmt: skip
-        y = F.conv2d(x, self.weight, self.bias)
-        return F.relu(y, inplace=True) if self.relu else y
-
-
-class PadConv(FrozenConv):
-    """ReflectionPad2d(pad) → Conv2d → optional ReLU."""
-
-    def __init__(
-        self, weight: Tensor, bias: Tensor | None, pad: int, relu: bool, onednn: bool
-    ) -> None:
-        super().__init__(weight, bias, relu, onednn)
-        self.pad = pad
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(N, C_in, H, W) → (N, C_out, H, W) for 3×3 with pad 1, or 1×1 with pad 0."""
-        if self.pad:
-            x = F.pad(x, (self.pad,) * 4, mode="reflect")
-        return self.conv(x)
-
-
-# Sub-pixel phases (row, column) of a ×2 upsampling, in the order of UpConv's weight blocks.
-PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
-
-
-class UpConv(FrozenConv):
-    """Upsample(×2, nearest) → ReflectionPad2d(1) → 3×3 Conv2d → optional ReLU, computed on
-    the small image: each of the four output phases is a 2×2 convolution of it.
-
-    Output pixel (2i+a, 2j+b) sees upsampled rows 2i+a-1 … 2i+a+1, which are input rows
-    i-1, i, i (a = 0) or i, i, i+1 (a = 1): the 3×3 kernel collapses to 2×2 per phase, 16 taps
-    for four output pixels instead of 36. Reflection padding of the upsampled image is
-    replication padding of the small one (its border rows come in pairs). Same result, 0.44×
-    the arithmetic and no upsampled-then-padded copy; the phases are interleaved at the end.
-    """
-
-    def __init__(self, weight: Tensor, bias: Tensor | None, relu: bool, onednn: bool) -> None:
-        super().__init__(weight, bias, relu, onednn)  # (4·C_out, C_in, 2, 2), phase-major
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(N, C_in, H, W) → (N, C_out, 2H, 2W)."""
-        n, _, h, w = x.shape
-        y = self.conv(F.pad(x, (1, 1, 1, 1), mode="replicate"))  # (N, 4·C_out, H+1, W+1)
-        c_out = y.shape[1] // len(PHASES)
-        memory_format = torch.channels_last if _is_channels_last(x) else torch.contiguous_format
-        out = torch.empty(
-            (n, c_out, 2 * h, 2 * w), dtype=y.dtype, device=y.device, memory_format=memory_format
-        )
-        for k, (a, b) in enumerate(PHASES):
-            # phase (a, b) at input pixel (i, j) is window (i + a, j + b) of the padded input
-            out[:, :, a::2, b::2] = y[:, k * c_out : (k + 1) * c_out, a : a + h, b : b + w]
-        return out
-
-
-def _is_channels_last(x: Tensor) -> bool:
-    return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last)
-
-
-def subpixel_weights(weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor | None]:
-    """UpConv's (4·O, C, 2, 2) kernels and (4·O,) bias from a 3×3 (O, C, 3, 3) conv.
-
-    Along each axis, phase 0 takes taps (k0, k1 + k2) and phase 1 takes (k0 + k1, k2).
-    """
-
-    def collapse(t: Tensor, dim: int) -> tuple[Tensor, Tensor]:
-        k0, k1, k2 = t.unbind(dim)
-        return torch.stack([k0, k1 + k2], dim), torch.stack([k0 + k1, k2], dim)
-
-    w = weight.detach().double()
-    rows = collapse(w, 2)  # two (O, C, 2, 3)
-    kernels = [collapse(rows[a], 3)[b] for a, b in PHASES]  # four (O, C, 2, 2)
-    new_bias = None if bias is None else bias.detach().double().repeat(len(PHASES))
-    return torch.cat(kernels), new_bias
-
-
 def onednn_usable(device: torch.device, config: FastConfig) -> bool:
     """Whether eager oneDNN fused convolutions serve this device and configuration."""
     return (
@@ -199,103 +101,6 @@ def onednn_usable(device: torch.device, config: FastConfig) -> bool:
         and torch.backends.mkldnn.is_available()
         and config.dtype in (torch.float32, torch.bfloat16)
     )
-
-
-def _is(module: nn.Module | None, kind: type[nn.Module]) -> bool:
-    return isinstance(module, kind)
-
-
-def _is_up2(module: nn.Module | None) -> bool:
-    return (
-        isinstance(module, nn.Upsample)
-        and module.mode == "nearest"
-        and module.size is None
-        and module.scale_factor in (2, 2.0, (2, 2), (2.0, 2.0))
-    )
-
-
-def fuse_layers(
-    layers: list[nn.Module], dtype: torch.dtype, channels_last: bool, onednn: bool = False
-) -> list[nn.Module]:
-    """Replace every [Upsample ×2 →] [ReflectionPad2d] → Conv2d → [ReLU] run of `layers` by
-    one PadConv (or UpConv, with the upsampling).
-
-    Other modules (max-pools) are kept as they are. The encoder's leading 1×1 conv is folded
-    into the 3×3 conv after it.
-    """
-    layers = _fold_leading_pointwise(layers)
-    at = layers + [None, None, None]  # look-ahead past the end without index checks
-
-    def frozen(weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor | None]:
-        weight = weight.detach().to(dtype)
-        if channels_last:
-            weight = weight.contiguous(memory_format=torch.channels_last)
-        if onednn:
-            # Reorder once into oneDNN's blocked layout rather than on every call (a few
-            # percent a pair); the layout chosen does not depend on the input size.
-            weight = torch.ops.mkldnn._reorder_convolution_weight(
-                weight, [0, 0], [1, 1], [1, 1], 1
-            )
-        return weight, None if bias is None else bias.detach().to(dtype)
-
-    fused: list[nn.Module] = []
-    i = 0
-    while i < len(layers):
-        pad_next, conv_next = at[i + 1], at[i + 2]
-        up = (
-            _is_up2(at[i])
-            and isinstance(pad_next, nn.ReflectionPad2d)
-            and pad_next.padding == (1, 1, 1, 1)
-            and isinstance(conv_next, nn.Conv2d)
-            and conv_next.kernel_size == (3, 3)
-        )
-        start = i + 1 if up else i
-        pad = 0
-        if _is(at[start], nn.ReflectionPad2d):
-            pad = int(at[start].padding[0])  # type: ignore[index, union-attr]
-            start += 1
-        layer = at[start]
-        if not _is(layer, nn.Conv2d):
-            if pad:
-                raise ValueError("a ReflectionPad2d must be followed by a Conv2d")
-            fused.append(layer)  # type: ignore[arg-type]
-            i += 1
-            continue
-        conv: nn.Conv2d = layer  # type: ignore[assignment]
-        if conv.stride != (1, 1) or conv.groups != 1 or conv.padding != (0, 0):
-            raise ValueError(f"fuse_layers handles plain stride-1 convolutions, not {conv}")
-        relu = _is(at[start + 1], nn.ReLU)
-        if up:
-            fused.append(UpConv(*frozen(*subpixel_weights(conv.weight, conv.bias)), relu, onednn))
-        else:
-            fused.append(PadConv(*frozen(conv.weight, conv.bias), pad, relu, onednn))
-        i = start + (2 if relu else 1)
-    return fused
-
-
-def _fold_leading_pointwise(layers: list[nn.Module]) -> list[nn.Module]:
-    """Fold a leading 1×1 Conv2d into [ReflectionPad2d →] Conv2d that follows it.
-
-    conv(pad(W₀x + b₀)) = conv'(pad(x)) because reflection padding only copies pixels, and a
-    per-pixel affine map commutes with copying. W'[o,i] = Σ_c W[o,c]·W₀[c,i] and
-    b' = b + Σ_{c,kh,kw} W[o,c,kh,kw]·b₀[c]. Done in float64 so the fold adds no error.
-    """
-    first = layers[0] if layers else None
-    if not (_is(first, nn.Conv2d) and first.kernel_size == (1, 1)):  # type: ignore[union-attr]
-        return layers
-    j = 2 if len(layers) > 2 and _is(layers[1], nn.ReflectionPad2d) else 1
-    nxt = layers[j]
-    if not _is(nxt, nn.Conv2d) or (j == 1 and nxt.padding != (0, 0)):  # type: ignore[union-attr]
-        return layers
-    w0 = first.weight.detach().double()[:, :, 0, 0]  # (C, C_in)
-    b0 = first.bias.detach().double()  # type: ignore[union-attr]  # (C,)
-    w = nxt.weight.detach().double()  # (O, C, kh, kw)
-    b = nxt.bias.detach().double()  # type: ignore[union-attr]  # (O,)
-    folded = nn.Conv2d(w0.shape[1], w.shape[0], nxt.kernel_size)  # type: ignore[arg-type]
-    with torch.no_grad():
-        folded.weight.copy_(torch.einsum("ocij,cd->odij", w, w0))
-        folded.bias.copy_(b + torch.einsum("ocij,c->o", w, b0))
-    return layers[1:j] + [folded] + layers[j + 1 :]
 
 
 class FastNet(nn.Module):
@@ -336,7 +141,7 @@ class FastDecoder(FastNet):
 def build_fast(
     encoder: Encoder, decoder: nn.Module, device: torch.device, config: FastConfig
 ) -> tuple[nn.Module, nn.Module]:
-    """(fast encoder, fast decoder) on `device` from the public networks; weights shared-free.
+    """(fast encoder, fast decoder) on `device`, built from copies of the public networks' weights.
 
     The fast encoder maps (N, 3, H, W) in [0, 1] to relu4_1 (N, 512, ⌈H/8⌉, ⌈W/8⌉) and the fast
     decoder maps those back to (N, 3, 8·h, 8·w), both in `config.dtype`.

@@ -10,7 +10,8 @@ import torch
 
 from model import Stylizer, bench
 from model import fast as fast_module
-from model.fast import FastConfig, build_fast, fuse_layers
+from model.fast import FastConfig, build_fast
+from model.fused import fuse_layers
 from model.networks import Encoder, build_decoder
 from model.random_weights import random_networks
 from tests.helpers import natural_image
