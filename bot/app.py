@@ -34,6 +34,7 @@ from worker import contract
 
 log = logging.getLogger(__name__)
 FSM_PREFIX = "adain:fsm"
+STOP_TIMEOUT = 10.0  # seconds the background loops get to end once polling stopped
 COMMANDS = {
     "start": __("cmd-start"),
     "help": __("cmd-help"),
@@ -129,7 +130,12 @@ class BotApp:
             finally:
                 for task in loops:
                     task.cancel()
-                await asyncio.gather(*loops, return_exceptions=True)  # a failure is in _failure
+                # A failure is in _failure. The wait is bounded so that a loop stuck in a call
+                # that ignores cancellation cannot hold the process after polling stopped.
+                _, stuck = await asyncio.wait(loops, timeout=STOP_TIMEOUT)
+                for task in stuck:
+                    log.warning("the %s loop did not stop within %.0f s", task.get_name(),
+                                STOP_TIMEOUT)
         finally:
             await self.bot.session.close()
             await self.redis.aclose()

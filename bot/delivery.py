@@ -29,6 +29,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.keyboards import result_keyboard
+from bot.loops import stop_if_cancelled
 from bot.records import JobRecord, JobStore
 from bot.sending import send_result
 from worker import contract
@@ -92,12 +93,14 @@ class DeliveryLoop:
                 backoff = 1.0
                 while True:
                     await self._read(">", block=True)
+                    stop_if_cancelled()
             except (RedisConnectionError, RedisTimeoutError) as e:
                 log.warning("delivery: Redis unavailable (%s); retrying in %.0f s", e, backoff)
             except ResponseError as e:
                 if "NOGROUP" not in str(e):
                     raise
                 log.warning("delivery: consumer group is gone (Redis lost it); recreating")
+            stop_if_cancelled()
             await asyncio.sleep(backoff)
             backoff = min(MAX_BACKOFF, backoff * 2)
 

@@ -16,6 +16,8 @@ from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bot.loops import stop_if_cancelled
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "adain:bot:heartbeat"
@@ -32,6 +34,7 @@ async def beat_forever(redis: AsyncRedis, interval: float = 10.0) -> None:
             await redis.set(HEARTBEAT_KEY, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
         except (RedisConnectionError, RedisTimeoutError) as e:
             log.warning("heartbeat skipped, Redis unavailable: %s", e)
+        stop_if_cancelled()
         await asyncio.sleep(interval)
 
 

@@ -21,6 +21,7 @@ from rq import Queue
 from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 
+from bot.loops import stop_if_cancelled
 from bot.records import JobRecord, JobStore
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class ProgressLoop:
                 await self.tick()
             except (RedisConnectionError, RedisTimeoutError) as e:
                 log.warning("status updates paused, Redis unavailable: %s", e)
+            stop_if_cancelled()
             await asyncio.sleep(self.interval)
 
     async def tick(self) -> None:
