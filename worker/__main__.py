@@ -58,10 +58,10 @@ def _run(settings: WorkerSettings, redis: Redis) -> int:
     try:
         device = resolve_device(settings.device)
         limits = {"max_pixels": settings.max_pixels} if settings.max_pixels else {}
-        model = Stylizer.from_dir(settings.weights_dir, device, **limits)
+        model = Stylizer.from_dir(settings.weights_dir, device, fast=settings.fast_path, **limits)
     except (ValueError, WeightsError) as exc:
         return _fail(f"cannot load the model: {_first_line(exc)}")
-    log.info("model loaded on %s; warm-up took %.2f s", device, model.warm_up())
+    log.info("model loaded on %s (%s); warm-up took %.2f s", device, model.engine, model.warm_up())
 
     metrics = Metrics()
     cached = CachedStylizer(

@@ -23,6 +23,7 @@ class WorkerSettings(BaseSettings):
     metrics_port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
     worker_name: str | None = None  # RQ's worker name; default a random one
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    fast_path: bool = True  # false: the plain float32 networks (for comparison or debugging)
     max_pixels: int | None = Field(None, gt=0)  # larger uploads: too_large; None: the model's
     jpeg_quality: int = Field(92, ge=1, le=95)
     style_cache_size: int = Field(256, ge=0)  # style statistics kept (a few KB each)

@@ -96,6 +96,19 @@ def test_health_metrics_and_graceful_sigterm(
 
     gone = run_worker_command("health", **env)
     assert gone.returncode == 1 and "no worker" in gone.stderr
+    assert "(fast " in worker.log  # the fast path by default
+
+
+def test_fast_path_false_runs_the_plain_networks(
+    redis_url: str, redis: Redis, weights_dir: Path, spawn: Callable[..., WorkerProcess]
+) -> None:
+    env = {"REDIS_URL": redis_url, "WEIGHTS_DIR": str(weights_dir), "FAST_PATH": "false"}
+    worker = spawn("w-plain", **env)
+    wait_for("the worker to register", lambda: "w-plain" in registered(redis))
+    job = enqueue_photo(redis, 96, 64, size=64)
+    wait_for("the delivery", lambda: len(delivery_events(redis)) == 1)
+    assert delivery_events(redis)[0].job == job.id and delivery_events(redis)[0].width == 96
+    assert "(plain float32)" in worker.log
 
 
 def test_a_job_whose_worker_is_killed_completes_on_another_exactly_once(
