@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor, nn
@@ -44,34 +43,10 @@ from model.fast import FastConfig
 from model.images import to_image, to_tensor
 from model.networks import Encoder
 from model.random_weights import random_networks
+from model.sample_images import natural_image, psnr
 from model.stylizer import TILE_ABOVE, TILE_SIZE, Stats, Stylizer
 
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
-
-
-def natural_image(width: int, height: int, seed: int) -> Image.Image:
-    """A smooth, photo-like RGB image: gradients, blobs and a little noise."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    x /= max(width - 1, 1)
-    y /= max(height - 1, 1)
-    img = np.zeros((height, width, 3), dtype=np.float32)
-    for c in range(3):
-        fx, fy, phase = rng.uniform(0.5, 4, 2).tolist() + [rng.uniform(0, 6.28)]
-        img[..., c] = 0.5 + 0.35 * np.sin(2 * np.pi * (fx * x + fy * y) + phase)
-    for _ in range(6):
-        cx, cy, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.05, 0.3)
-        blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))
-        img += blob[..., None] * rng.uniform(-0.4, 0.4, 3).astype(np.float32)
-    img += rng.normal(0, 0.02, img.shape).astype(np.float32)
-    return Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8))
-
-
-def psnr(a: Image.Image, b: Image.Image) -> float:
-    """Peak signal-to-noise ratio of two 8-bit images, in dB (inf when identical)."""
-    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    mse = float(np.mean(diff**2))
-    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
 # -- what is timed -----------------------------------------------------------------------------

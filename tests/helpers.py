@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 from PIL import Image
 
+from model.sample_images import natural_image
 
-def natural_image(width: int, height: int, seed: int = 0) -> Image.Image:
-    """A smooth, photo-like RGB image: gradients, blobs and a little noise."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
-    x /= max(width - 1, 1)
-    y /= max(height - 1, 1)
-    img = np.zeros((height, width, 3))
-    for c in range(3):
-        fx, fy, phase = rng.uniform(0.5, 4, 2).tolist() + [rng.uniform(0, 6.28)]
-        img[..., c] = 0.5 + 0.35 * np.sin(2 * np.pi * (fx * x + fy * y) + phase)
-    for _ in range(6):
-        cx, cy, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.05, 0.3)
-        blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))
-        img += blob[..., None] * rng.uniform(-0.4, 0.4, 3)
-    img += rng.normal(0, 0.02, img.shape)
-    return Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8))
+__all__ = ["image_bytes", "natural_image"]
 
 
 def image_bytes(img: Image.Image, fmt: str = "JPEG", **kwargs: object) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from model import Stylizer, adain, tiling
-from model.bench import psnr
+from model.sample_images import psnr
 from tests.helpers import natural_image
 
 TILE = 64
