@@ -134,8 +134,9 @@ class BotApp:
                 # that ignores cancellation cannot hold the process after polling stopped.
                 _, stuck = await asyncio.wait(loops, timeout=STOP_TIMEOUT)
                 for task in stuck:
-                    log.warning("the %s loop did not stop within %.0f s", task.get_name(),
-                                STOP_TIMEOUT)
+                    log.warning(
+                        "the %s loop did not stop within %.0f s", task.get_name(), STOP_TIMEOUT
+                    )
         finally:
             await self.bot.session.close()
             await self.redis.aclose()

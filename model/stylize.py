@@ -29,19 +29,28 @@ def _weights(text: str) -> list[float]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m model.stylize", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m model.stylize",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("content", type=Path)
     p.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
-    p.add_argument("-o", "--output", type=Path, required=True,
-                   help="output file; its extension picks the format (.jpg, .png, …)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output file; its extension picks the format (.jpg, .png, …)",
+    )
     p.add_argument("--alpha", type=float, default=1.0, help="style strength in [0, 1]")
     p.add_argument("--style-weights", type=_weights, help="one weight per style, e.g. 0.7,0.3")
     p.add_argument("--preserve-color", action="store_true", help="keep the content's colours")
     p.add_argument("--content-size", type=int, default=512)
     p.add_argument("--style-size", type=int, default=512)
-    p.add_argument("--weights-dir", type=Path,
-                   default=Path(os.environ.get("WEIGHTS_DIR", "weights")))
+    p.add_argument(
+        "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
+    )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     return p.parse_args(argv)
 

@@ -69,9 +69,17 @@ def _download(entry: WeightFile, part: Path, timeout: float, quiet: bool) -> Non
             have = 0
         total = entry.size or (have + int(response.headers.get("Content-Length") or 0)) or None
         mode = "ab" if have else "wb"
-        with part.open(mode) as out, tqdm(
-            total=total, initial=have, unit="B", unit_scale=True, desc=entry.name, disable=quiet
-        ) as bar:
+        with (
+            part.open(mode) as out,
+            tqdm(
+                total=total,
+                initial=have,
+                unit="B",
+                unit_scale=True,
+                desc=entry.name,
+                disable=quiet,
+            ) as bar,
+        ):
             while block := response.read(CHUNK):
                 out.write(block)
                 bar.update(len(block))
@@ -122,11 +130,18 @@ def check_one(entry: WeightFile, folder: Path) -> tuple[bool, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m model.weights", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m model.weights",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["fetch", "check"])
-    parser.add_argument("--dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights")),
-                        help="folder of the weight files (default: $WEIGHTS_DIR or weights/)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(os.environ.get("WEIGHTS_DIR", "weights")),
+        help="folder of the weight files (default: $WEIGHTS_DIR or weights/)",
+    )
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)

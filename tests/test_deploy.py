@@ -26,7 +26,8 @@ class ComposeLoader(yaml.SafeLoader):
 
 ComposeLoader.add_constructor("!reset", lambda loader, node: {"__reset__": True})
 ComposeLoader.add_constructor(
-    "!override", lambda loader, node: loader.construct_mapping(node)  # type: ignore[arg-type]
+    "!override",
+    lambda loader, node: loader.construct_mapping(node),  # type: ignore[arg-type]
 )
 
 

@@ -73,9 +73,13 @@ def test_animated_gif_uses_its_first_frame() -> None:
 
 def _png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares a size but carries (almost) no pixels: a decompression bomb."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
         )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)

@@ -34,8 +34,16 @@ def test_cli_writes_an_image_with_a_mix_of_styles(tmp_path: Path, weights_dir: P
 
 def test_missing_input_fails_with_one_line(tmp_path: Path, weights_dir: Path) -> None:
     (tmp_path / "a.png").write_bytes(image_bytes(natural_image(64, 64), "PNG"))
-    result = run(tmp_path / "none.jpg", tmp_path / "a.png", "-o", tmp_path / "o.jpg",
-                 "--weights-dir", weights_dir, "--device", "cpu")
+    result = run(
+        tmp_path / "none.jpg",
+        tmp_path / "a.png",
+        "-o",
+        tmp_path / "o.jpg",
+        "--weights-dir",
+        weights_dir,
+        "--device",
+        "cpu",
+    )
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "none.jpg" in lines[0] and "Traceback" not in result.stderr
@@ -45,8 +53,16 @@ def test_missing_input_fails_with_one_line(tmp_path: Path, weights_dir: Path) ->
 def test_text_file_as_style_fails_with_one_line(tmp_path: Path, weights_dir: Path) -> None:
     (tmp_path / "c.jpg").write_bytes(image_bytes(natural_image(64, 64)))
     (tmp_path / "notes.jpg").write_text("not a picture")
-    result = run(tmp_path / "c.jpg", tmp_path / "notes.jpg", "-o", tmp_path / "o.jpg",
-                 "--weights-dir", weights_dir, "--device", "cpu")
+    result = run(
+        tmp_path / "c.jpg",
+        tmp_path / "notes.jpg",
+        "-o",
+        tmp_path / "o.jpg",
+        "--weights-dir",
+        weights_dir,
+        "--device",
+        "cpu",
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == "error: " + str(tmp_path / "notes.jpg") + (
         ": the file is not an image in a known format"
@@ -55,8 +71,14 @@ def test_text_file_as_style_fails_with_one_line(tmp_path: Path, weights_dir: Pat
 
 def test_missing_weights_name_the_fetch_command(tmp_path: Path) -> None:
     (tmp_path / "c.jpg").write_bytes(image_bytes(natural_image(64, 64)))
-    result = run(tmp_path / "c.jpg", tmp_path / "c.jpg", "-o", tmp_path / "o.jpg",
-                 "--weights-dir", tmp_path / "empty")
+    result = run(
+        tmp_path / "c.jpg",
+        tmp_path / "c.jpg",
+        "-o",
+        tmp_path / "o.jpg",
+        "--weights-dir",
+        tmp_path / "empty",
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "python -m model.weights fetch" in lines[0]
