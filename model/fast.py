@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -43,6 +44,11 @@ class FastConfig:
     channels_last: bool
     compile: bool  # wrap the networks in torch.compile (paid once, in Stylizer.warm_up)
     compile_mode: str | None = None
+    # torch.compile's `dynamic`: False compiles every new size anew; None compiles the first
+    # size static and a second one with symbolic sizes, which later sizes then reuse.
+    dynamic: bool | None = False
+    # torch.compile's backend; tests pass a counting one to check the graphs without a GPU.
+    backend: str | Callable[..., object] = "inductor"
 
     @staticmethod
     def for_device(
@@ -86,6 +92,11 @@ class FastConfig:
             channels_last=True if channels_last is None else channels_last,
             compile=default_compile if compile is None else compile,
             compile_mode=compile_mode,
+            # CPU: inductor's convolutions with symbolic sizes measured 3× slower here, so
+            # static sizes (each new one compiles anew, ≈15–25 s: fine for a benchmark, not for
+            # a bot; compile is off there by default). CUDA: symbolic after the second size, so
+            # Stylizer.warm_up leaves a graph that serves every later size.
+            dynamic=None if device.type == "cuda" else False,
         )
 
 
@@ -158,12 +169,15 @@ def build_fast(
 
 
 def _compile(net: nn.Module, device: torch.device, config: FastConfig) -> nn.Module:
-    if device.type == "cpu":
-        # Freezing lets inductor fold the weights and prepack them for oneDNN. Static sizes:
-        # inductor's CPU convolutions with symbolic sizes measured 3× slower here, so every new
-        # size compiles anew (≈15–25 s) — fine for a benchmark, not for a bot.
-        options = None if config.compile_mode else {"freezing": True}
-        return torch.compile(net, mode=config.compile_mode, options=options, dynamic=False)  # type: ignore[return-value]
-    # dynamic=None: the first size compiles static, a second size recompiles once with
-    # symbolic sizes, after which new aspect ratios reuse that graph (see Stylizer.warm_up).
-    return torch.compile(net, mode=config.compile_mode, dynamic=None)  # type: ignore[return-value]
+    options = None
+    if device.type == "cpu" and config.backend == "inductor" and not config.compile_mode:
+        # Freezing lets inductor fold the weights and prepack them for oneDNN.
+        options = {"freezing": True}
+    compiled = torch.compile(
+        net,
+        backend=config.backend,  # type: ignore[arg-type]
+        mode=config.compile_mode,
+        options=options,
+        dynamic=config.dynamic,
+    )
+    return compiled  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,62 @@ def test_cuda_defaults_are_chosen_without_touching_cuda(monkeypatch: pytest.Monk
     assert not FastConfig.for_device(torch.device("cuda")).compile
     assert FastConfig.for_device(torch.device("cuda"), compile=True).compile
     assert FastConfig.for_device(CPU, dtype=torch.float32).dtype == torch.float32
+
+
+class GraphCounter:
+    """A torch.compile backend that records each graph it is given and runs it as traced."""
+
+    def __init__(self) -> None:
+        self.graphs: list[list[tuple[int, ...]]] = []
+
+    def __call__(self, gm: torch.fx.GraphModule, inputs: list[object]) -> object:
+        self.graphs.append([tuple(getattr(t, "shape", ())) for t in inputs])
+        return gm.forward
+
+
+@pytest.fixture
+def cuda_config(monkeypatch: pytest.MonkeyPatch) -> FastConfig:
+    """The configuration a GPU gets by default (a C compiler present), minus the device."""
+    monkeypatch.setattr(fast_module.shutil, "which", lambda name: f"/usr/bin/{name}")
+    torch._dynamo.reset()
+    yield FastConfig.for_device(torch.device("cuda"))
+    torch._dynamo.reset()
+
+
+def test_the_cuda_configuration_agrees_with_plain_float32_at_the_gpu_target(
+    plain: Stylizer, cuda_config: FastConfig
+) -> None:
+    # The GPU's default is fp16 on the generic (non-oneDNN) layers; run that on the CPU. The
+    # issue's GPU target is 40 dB against the float32 baseline.
+    eager = replace(cuda_config, compile=False)
+    fp16 = Stylizer(plain.encoder, plain.decoder, CPU, fast_config=eager)
+    assert fp16.engine == "fast float16 channels-last"
+    layers = [m for net in fp16.networks for m in net.modules()]
+    assert not any(getattr(m, "onednn", False) for m in layers)  # conv2d + ReLU, as on CUDA
+    content, style = natural_image(120, 88, seed=8), natural_image(96, 96, seed=9)
+    want = plain.stylize(content, style, content_size=0, style_size=0)
+    got = fp16.stylize(content, style, content_size=0, style_size=0)
+    assert bench.psnr(got, want) >= 40
+
+
+def test_after_warm_up_the_cuda_graphs_serve_any_size_without_compiling_again(
+    plain: Stylizer, cuda_config: FastConfig
+) -> None:
+    # What torch.compile sees on a GPU: the same modules, the same `dynamic` policy. Each net
+    # must trace as one graph (a graph break would split it: more graphs, more launches), the
+    # warm-up must leave symbolic sizes behind, and a new aspect ratio must reuse them.
+    counter = GraphCounter()
+    config = replace(cuda_config, backend=counter)
+    stylizer = Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
+    assert stylizer.engine == "fast float16 channels-last compiled"
+    stylizer.warm_up(size=64)
+    assert len(counter.graphs) == 4  # encoder and decoder, each static then symbolic
+    assert any(shape == () for shape in counter.graphs[-1])  # sizes passed as symbols
+    content, style = natural_image(101, 47, seed=10), natural_image(70, 90, seed=11)
+    got = stylizer.stylize(content, style, content_size=0, style_size=0)
+    assert len(counter.graphs) == 4, "a new image size compiled again after warm-up"
+    want = plain.stylize(content, style, content_size=0, style_size=0)
+    assert got.size == (101, 47) and bench.psnr(got, want) >= 40
 
 
 def test_warm_up_reports_its_cost(fast: Stylizer) -> None:
