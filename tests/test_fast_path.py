@@ -84,15 +84,21 @@ def test_fusing_and_folding_are_exact_in_float32() -> None:
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 
 
-def test_the_generic_layers_used_off_the_cpu_agree() -> None:
-    # Without oneDNN the layers are conv2d + in-place ReLU (what CUDA runs); check them here.
+@pytest.mark.parametrize("onednn", [False, True], ids=["conv2d", "onednn"])
+@pytest.mark.parametrize("channels_last", [False, True], ids=["nchw", "channels-last"])
+def test_both_kinds_of_fused_layer_agree(onednn: bool, channels_last: bool) -> None:
+    # conv2d + in-place ReLU is what CUDA and float32 CPUs run; oneDNN's fused primitive is
+    # what bf16 CPUs run. Check both in float32 here, whichever this CPU picks by default.
     torch.manual_seed(0)
     decoder = build_decoder().eval()
-    layers = torch.nn.Sequential(*fuse_layers(list(decoder.children()), torch.float32, False))
+    fused = fuse_layers(list(decoder.children()), torch.float32, channels_last, onednn)
+    layers = torch.nn.Sequential(*fused)
     x = torch.randn(1, 512, 5, 7)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         torch.testing.assert_close(layers(x), decoder(x), rtol=1e-4, atol=1e-5)
-    assert not any(getattr(m, "onednn", False) for m in layers)
+    assert all(getattr(m, "onednn", onednn) == onednn for m in layers)
     assert len(layers) == 9  # 9 convolutions, 3 of them with the upsampling before them
 
 
