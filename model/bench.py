@@ -5,13 +5,16 @@
         [--compile-mode MODE] [--no-channels-last]
     python -m model.bench memory --megapixels 12 [--device cpu] [--plain] [--tile-size N]
         [--tile-above PIXELS]
+    python -m model.bench variants [--device cuda] [--sizes 512] [--batch B] [--variants K,K]
 
 The speed table times one content–style pair (both encoder passes, AdaIN in float32, the
 decoder) for each square size, plain and fast interleaved so that a busy machine slows both
 alike: median ms per pair, pairs per second, peak memory of one pair, speed-up, and the PSNR
 of the fast output against the plain one on photo-like generated images (8-bit). A row with
 cached style statistics shows what the worker's cache saves. `memory` stylizes one large
-image at its full resolution (tiled) and prints the process's peak RSS.
+image at its full resolution (tiled) and prints the process's peak RSS. `variants` times the
+candidate configurations of the fast path one after another (each built, warmed up, timed at
+batch 1 and batch B, and freed), against a strict float32 reference.
 
 Weights are random, in the public layout, unless --weights-dir is given.
 """
@@ -29,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -205,7 +208,7 @@ def build_stylizers(args: argparse.Namespace, device: torch.device) -> tuple[Sty
 
 def speed(args: argparse.Namespace) -> None:
     device = resolve_device(args.device)
-    batch = args.batch or (16 if device.type == "cuda" else 1)
+    batch = args.batch or (64 if device.type == "cuda" else 1)
     repeats = args.repeats or (50 if device.type == "cuda" else 7)
     torch.manual_seed(0)
     plain, fast = build_stylizers(args, device)
@@ -216,6 +219,8 @@ def speed(args: argparse.Namespace) -> None:
         # these variables (see docs/performance.md) change the absolute numbers a lot.
         tuned = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
         print(f"malloc: {tuned or 'glibc defaults'}")
+    else:
+        print(f"plain fp32 convolutions: {_tf32_note()}")
     startup = f"plain {plain.warm_up():.2f} s, {fast.engine} {fast.warm_up():.2f} s"
     print(f"start-up (Stylizer.warm_up): {startup}")
     head = (
@@ -274,6 +279,174 @@ def _row(label: str, res: dict[str, Timing], batch: int, note: str) -> None:
     )
 
 
+# -- fast-path variants ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    fast: bool = True
+    options: dict[str, object] | None = None  # FastConfig.for_device keywords
+    tf32: bool | None = None  # plain path on CUDA: force TF32 convolutions on or off
+
+
+def variant_table(device: torch.device) -> dict[str, Variant]:
+    """The candidates per device, reference first, in the order they run."""
+    if device.type == "cuda":
+        graphs = {"compile_mode": "reduce-overhead"}
+        autotune = {"compile_mode": "max-autotune-no-cudagraphs"}
+        return {
+            "reference": Variant("plain fp32, TF32 off (reference)", fast=False, tf32=False),
+            "plain": Variant("plain fp32, torch defaults", fast=False),
+            "default": Variant("fast fp16 compiled (the default)"),
+            "graphs": Variant("fast fp16 compiled, CUDA graphs", options=graphs),
+            "eager": Variant("fast fp16 eager", options={"compile": False}),
+            "static": Variant("fast fp16 compiled, static sizes", options={"dynamic": False}),
+            "bf16": Variant("fast bf16 compiled", options={"dtype": torch.bfloat16}),
+            "nchw": Variant("fast fp16 compiled NCHW", options={"channels_last": False}),
+            "autotune": Variant("fast fp16 max-autotune (slow to compile)", options=autotune),
+        }
+    return {
+        "reference": Variant("plain fp32 (reference)", fast=False),
+        "default": Variant("fast, the default"),
+        "fp32": Variant("fast fp32 channels-last", options={"dtype": torch.float32}),
+        "fp16": Variant("fast fp16 (the GPU's layers)", options={"dtype": torch.float16}),
+    }
+
+
+DEFAULT_VARIANTS = {"cuda": "reference,plain,default,graphs,eager,static,bf16,nchw"}
+
+
+def _fast_config(device: torch.device, options: dict[str, object]) -> FastConfig:
+    dynamic = options.get("dynamic", "default")
+    keywords = {k: v for k, v in options.items() if k != "dynamic"}
+    config = FastConfig.for_device(device, **keywords)  # type: ignore[arg-type]
+    return config if dynamic == "default" else replace(config, dynamic=dynamic)  # type: ignore[arg-type]
+
+
+def _with_tf32(flag: bool | None, fn: Callable[[], Tensor]) -> Callable[[], Tensor]:
+    """`fn` run with cuDNN's TF32 convolutions set to `flag` (None: as they are)."""
+    if flag is None:
+        return fn
+
+    def run() -> Tensor:
+        before = torch.backends.cudnn.allow_tf32
+        torch.backends.cudnn.allow_tf32 = flag
+        try:
+            return fn()
+        finally:
+            torch.backends.cudnn.allow_tf32 = before
+
+    return run
+
+
+def _graphs_compiled() -> int:
+    """Graphs torch.compile has compiled in this process so far (0 where it cannot tell)."""
+    try:
+        from torch._dynamo.utils import counters
+    except ImportError:
+        return 0
+    return int(counters["stats"]["unique_graphs"])
+
+
+def _tf32_note() -> str:
+    on = torch.backends.cudnn.allow_tf32
+    return "TF32 allowed (torch's default)" if on else "strict fp32 (TF32 off)"
+
+
+def variants(args: argparse.Namespace) -> None:
+    device = resolve_device(args.device)
+    cuda = device.type == "cuda"
+    table = variant_table(device)
+    keys = (args.variants or DEFAULT_VARIANTS.get(device.type, ",".join(table))).split(",")
+    unknown = [k for k in keys if k not in table]
+    if unknown:
+        raise ValueError(f"unknown variants {unknown}; this device has {', '.join(table)}")
+    if "reference" not in keys:
+        keys.insert(0, "reference")
+    # Dynamo counts compilations per code object, and every variant's FastEncoder shares one:
+    # without more room the later variants would fall back to eager without a word.
+    for name in ("recompile_limit", "cache_size_limit"):
+        if hasattr(torch._dynamo.config, name):
+            setattr(torch._dynamo.config, name, 64)
+    sizes = args.sizes if args.sizes_given else [512]
+    batch = args.batch or (64 if cuda else 2)
+    repeats = args.repeats or (50 if cuda else 3)
+    print(f"device: {device_name(device)}; torch {torch.__version__}")
+    print(f"sizes {sizes} px, batches of {batch} at {sizes[0]} px; each variant built, warmed up,")
+    print("timed and freed in turn; PSNR against the reference's output (8-bit), lowest image;")
+    print("graphs: torch.compile graphs so far for the variant (0 = it ran eagerly)")
+    vgg, decoder = random_networks(seed=0) if not args.weights_dir else (None, None)
+    inputs = {
+        size: (
+            to_tensor(natural_image(size, size, seed=1)).to(device),
+            to_tensor(natural_image(size, size, seed=2)).to(device),
+        )
+        for size in sizes
+    }
+    first = sizes[0]  # the size of the batched column
+    batched = (
+        torch.cat([to_tensor(natural_image(first, first, 1 + i)) for i in range(batch)]),
+        torch.cat([to_tensor(natural_image(first, first, 99 + i)) for i in range(batch)]),
+    )
+    batched = (batched[0].to(device), batched[1].to(device))
+    head = (
+        f"{'variant':>42} | {'start-up s':>10} | {'size':>6} | {'ms/pair':>8} | "
+        f"{'pairs/s':>8} | {f'×{batch} ms/pair':>13} | {f'×{batch} pairs/s':>12} | "
+        f"{'peak MiB':>8} | {'PSNR dB':>7} | graphs"
+    )
+    print(head)
+    print("-" * len(head))
+    reference: dict[object, Tensor] = {}
+    for key in keys:
+        v = table[key]
+        options: dict[str, object] = {"fast": v.fast}
+        if v.fast:
+            options["fast_config"] = _fast_config(device, v.options or {})
+        if args.weights_dir:
+            stylizer = Stylizer.from_dir(args.weights_dir, device, **options)
+        else:
+            stylizer = Stylizer(Encoder(vgg), decoder, device, **options)  # type: ignore[arg-type]
+        graphs_before = _graphs_compiled()
+        with torch.inference_mode():
+            startup = stylizer.warm_up()
+            nets = stylizer.networks
+            for i, size in enumerate(sizes):
+                run = _with_tf32(v.tf32, partial(pair, *nets, *inputs[size]))
+                one = compare({key: run}, repeats, device)[key]
+                many = None
+                if i == 0 and batch > 1:
+                    run = _with_tf32(v.tf32, partial(pair, *nets, *batched))
+                    many = compare({key: run}, max(1, repeats // 5), device)[key]
+                outputs = [(size, one.output)] + ([("batch", many.output)] if many else [])
+                if key == "reference":
+                    reference.update((k, out.cpu()) for k, out in outputs)
+                agreement = min(
+                    psnr(to_image(reference[k][j]), to_image(out[j].cpu()))
+                    for k, out in outputs
+                    for j in range(out.shape[0])
+                )
+                label = v.label if i == 0 else ""
+                batch_cols = (
+                    f"{many.median / batch:13.2f} | {1000 * batch / many.median:12.1f}"
+                    if many
+                    else f"{'':>13} | {'':>12}"
+                )
+                start_col = f"{startup:10.2f}" if i == 0 else f"{'':>10}"
+                print(
+                    f"{label:>42} | {start_col} | {size:>6} | "
+                    f"{one.median:8.2f} | {1000 / one.median:8.1f} | {batch_cols} | "
+                    f"{one.peak_mib:8.0f} | "
+                    + ("    ref" if key == "reference" else f"{agreement:7.1f}")
+                    + f" | {_graphs_compiled() - graphs_before:6}",
+                    flush=True,
+                )
+        del stylizer, nets
+        gc.collect()
+        if cuda:
+            torch.cuda.empty_cache()
+
+
 # -- full-resolution memory ------------------------------------------------------------------
 
 
@@ -293,12 +466,14 @@ def memory(args: argparse.Namespace) -> None:
     else:
         vgg, decoder = random_networks(seed=0)
         stylizer = Stylizer(Encoder(vgg), decoder, device, **options)  # type: ignore[arg-type]
+    warm = stylizer.warm_up()  # as the worker does before its first job (compiles on CUDA)
     before = _rss_bytes()
     start = time.perf_counter()
     out = stylizer.stylize(content, style, content_size=0, style_size=512)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     print(f"device: {device_name(device)}; engine: {stylizer.engine}; tile {args.tile_size}")
+    print(f"warm-up (before timing, as the worker does): {warm:.2f} s")
     mp = out.width * out.height / 1e6
     print(f"stylized {out.width}×{out.height} ({mp:.1f} MP) in {seconds:.1f} s")
     print(f"RSS before stylize: {before / 2**30:.2f} GiB; peak RSS: {peak / 2**30:.2f} GiB")
@@ -327,10 +502,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("mode", nargs="?", choices=["speed", "memory"], default="speed")
+    p.add_argument("mode", nargs="?", choices=["speed", "memory", "variants"], default="speed")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--weights-dir", type=Path, help="real weights instead of random ones")
-    p.add_argument("--sizes", type=_sizes, default=[256, 512, 1024, 2048])
+    p.add_argument("--sizes", type=_sizes, help="square sizes, px (default 256,512,1024,2048)")
     p.add_argument(
         "--repeats",
         type=int,
@@ -341,7 +516,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--batch",
         type=int,
         default=0,
-        help="also time batches of B pairs at 512 px (default 16 on CUDA, off on CPU)",
+        help="also time batches of B pairs at 512 px (default 64 on CUDA, off on CPU)",
     )
     p.add_argument("--dtype", choices=sorted(DTYPES), help="fast path dtype (default per device)")
     p.add_argument(
@@ -352,6 +527,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--compile-mode", help="torch.compile mode, e.g. max-autotune")
     p.add_argument("--no-channels-last", action="store_true", help="fast path in NCHW")
+    p.add_argument("--variants", help="variants: which to run, comma-separated keys")
     p.add_argument("--megapixels", type=float, default=12.0, help="memory: image size")
     p.add_argument("--plain", action="store_true", help="memory: the plain float32 path")
     p.add_argument("--tile-size", type=int, default=TILE_SIZE, help="memory: tile core, px")
@@ -361,13 +537,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=TILE_ABOVE,
         help="memory: tile images with more pixels than this",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.sizes_given = args.sizes is not None
+    if not args.sizes_given:
+        args.sizes = [256, 512, 1024, 2048]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        (memory if args.mode == "memory" else speed)(args)
+        {"speed": speed, "memory": memory, "variants": variants}[args.mode](args)
     except ValueError as exc:  # a bad device or option, said in one line
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Every GPU measurement the speed issue asks for, in one call on a lent GPU machine:
+#
+#     run(command="scripts/gpu-check.sh", timeout_s=480)      # device tool; then give_back
+#
+# Writes machine.txt, table.txt, memory.txt and variants.txt under $OUT (./gpu-check-out when
+# OUT is unset) and prints them at the end. Each step has its own time limit, so one slow
+# compilation cannot take the others' time; a step that ran out says so in its file.
+#   table     python -m model.bench --device cuda --batch 64: plain vs fast at 256–2048 px
+#   memory    12 MP at full resolution (tiled): peak CUDA memory (target ≤ 6 GB)
+#   variants  the fast path's candidates at 512 px, batch 1 and 64, vs strict fp32
+# Dry run here on the CPU, tiny sizes: GPU_CHECK_DEVICE=cpu GPU_CHECK_QUICK=1 scripts/gpu-check.sh
+# Runs with the machine's own python3 and torch (nothing to install): only torch, Pillow and
+# numpy are imported.
+set -u
+cd "$(dirname "$0")/.."
+out=${OUT:-$PWD/gpu-check-out}
+mkdir -p "$out"
+py=${PYTHON:-python3}
+device=${GPU_CHECK_DEVICE:-cuda}
+export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+
+if [ "${GPU_CHECK_QUICK:-0}" = 1 ]; then
+    table=(--sizes 48,64 --repeats 1)
+    memory=(--megapixels 0.05 --tile-size 128 --tile-above 0)
+    variants=(--sizes 48 --repeats 1 --batch 2 --variants reference,default)
+    limits=(120 60 120)
+else
+    table=(--batch 64)
+    memory=(--megapixels 12)
+    variants=(--batch 64)
+    limits=(210 60 180)
+fi
+
+step() { # name, time limit in seconds, then the arguments of python -m model.bench
+    local name=$1 limit=$2
+    shift 2
+    echo "== $name: python -m model.bench $* (limit ${limit} s)"
+    local start=$SECONDS
+    timeout -k 5 "$limit" "$py" -m model.bench "$@" >"$out/$name.txt" 2>&1
+    local rc=$?
+    local note="exit $rc"
+    [ $rc = 124 ] || [ $rc = 137 ] && note="stopped at its ${limit} s limit"
+    echo "== $name: $note after $((SECONDS - start)) s" | tee -a "$out/$name.txt"
+}
+
+{
+    date -u
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm \
+        --format=csv 2>/dev/null || echo "nvidia-smi: not here"
+    "$py" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda,
+        "cudnn", torch.backends.cudnn.version())'
+    echo "cpus: $(nproc); C compiler: $(command -v gcc || command -v cc || echo none)"
+} >"$out/machine.txt" 2>&1
+
+step table "${limits[0]}" speed --device "$device" "${table[@]}"
+step memory "${limits[1]}" memory --device "$device" "${memory[@]}"
+step variants "${limits[2]}" variants --device "$device" "${variants[@]}"
+
+for name in machine table memory variants; do
+    echo
+    echo "#### $name.txt"
+    # compile warnings can be long: keep the tables
+    grep -v -e '^W[0-9]' -e 'warnings.warn' "$out/$name.txt" | tail -n 40
+done
