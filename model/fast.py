@@ -166,8 +166,9 @@ def build_fast(
     onednn = onednn_usable(device, config)
     enc_layers = [m for stage in encoder.stages.values() for m in stage.children()]
     dec_layers = list(decoder.children())
-    enc = FastEncoder(fuse_layers(enc_layers, config.dtype, config.channels_last, onednn), config)
-    dec = FastDecoder(fuse_layers(dec_layers, config.dtype, config.channels_last, onednn), config)
+    options = (config.dtype, config.channels_last, onednn, config.compile)
+    enc = FastEncoder(fuse_layers(enc_layers, *options), config)
+    dec = FastDecoder(fuse_layers(dec_layers, *options), config)
     enc, dec = enc.to(device).eval(), dec.to(device).eval()
     if config.compile:
         enc, dec = _compile(enc, device, config), _compile(dec, device, config)

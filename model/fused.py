@@ -5,7 +5,9 @@
 - `[ReflectionPad2d →] Conv2d [→ ReLU]` becomes one `PadConv`;
 - `Upsample(×2) → ReflectionPad2d → Conv2d [→ ReLU]` becomes one `UpConv`, four 2×2 sub-pixel
   convolutions of the small image (0.44× the arithmetic);
-- a leading 1×1 conv (VGG's Caffe preprocessing) is folded into the conv after it.
+- a leading 1×1 conv (VGG's Caffe preprocessing) is folded into the conv after it;
+- for torch.compile, ceil-mode 2×2 max-pools become `CeilPool` (the same result, written so
+  that a compiled graph serves odd and even sizes alike).
 
 All rewrites are exact in real arithmetic; the tests check them in float32. Which dtype and
 layout the weights take, and whether oneDNN runs conv + ReLU as one primitive, is decided by the
@@ -96,6 +98,36 @@ class UpConv(FrozenConv):
         return out
 
 
+class CeilPool(nn.Module):
+    """`MaxPool2d(2, 2, ceil_mode=True)`, exactly, as replicate-pad by one + floor-mode pool.
+
+    For an even size the windows never reach the added row; for an odd one the last window is
+    (x_last, x_last), whose max is x_last: what ceil mode takes from its partial window. The
+    point is torch.compile: inductor lowers a ceil-mode pool with a guard on the parity of the
+    size at each of the encoder's three pools, so every new parity class of image sizes
+    recompiled the encoder (measured on the CPU: 6 graphs for 7 photo sizes, ≈1 min each),
+    and after dynamo's limit of 8 the encoder ran eagerly. This form has no such guard.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(N, C, H, W) → (N, C, ⌈H/2⌉, ⌈W/2⌉)."""
+        return F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode="replicate"), 2, 2)
+
+
+def _is_ceil_pool(module: nn.Module | None) -> bool:
+    def two(v: object) -> bool:
+        return v in (2, (2, 2))
+
+    return (
+        isinstance(module, nn.MaxPool2d)
+        and module.ceil_mode
+        and two(module.kernel_size)
+        and two(module.stride)
+        and module.padding in (0, (0, 0))
+        and module.dilation in (1, (1, 1))
+    )
+
+
 def _is_channels_last(x: Tensor) -> bool:
     return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last)
 
@@ -131,13 +163,18 @@ def _is_up2(module: nn.Module | None) -> bool:
 
 
 def fuse_layers(
-    layers: list[nn.Module], dtype: torch.dtype, channels_last: bool, onednn: bool = False
+    layers: list[nn.Module],
+    dtype: torch.dtype,
+    channels_last: bool,
+    onednn: bool = False,
+    compiled: bool = False,
 ) -> list[nn.Module]:
     """Replace every [Upsample ×2 →] [ReflectionPad2d] → Conv2d → [ReLU] run of `layers` by
     one PadConv (or UpConv, with the upsampling).
 
-    Other modules (max-pools) are kept as they are. The encoder's leading 1×1 conv is folded
-    into the 3×3 conv after it.
+    Max-pools are kept as they are, except that `compiled` (the layers will run under
+    torch.compile) turns ceil-mode 2×2 pools into `CeilPool`; eagerly, its extra copy would
+    cost a few percent. The encoder's leading 1×1 conv is folded into the 3×3 conv after it.
     """
     layers = _fold_leading_pointwise(layers)
     at = layers + [None, None, None]  # look-ahead past the end without index checks
@@ -174,7 +211,7 @@ def fuse_layers(
         if not _is(layer, nn.Conv2d):
             if pad:
                 raise ValueError("a ReflectionPad2d must be followed by a Conv2d")
-            fused.append(layer)  # type: ignore[arg-type]
+            fused.append(CeilPool() if compiled and _is_ceil_pool(layer) else layer)  # type: ignore[arg-type]
             i += 1
             continue
         conv: nn.Conv2d = layer  # type: ignore[assignment]

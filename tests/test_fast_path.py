@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from model import Stylizer, bench
 from model import fast as fast_module
+from model import fused as fused_module
 from model.fast import FastConfig, build_fast
 from model.fused import fuse_layers
 from model.networks import Encoder, build_decoder
@@ -167,6 +169,38 @@ def test_after_warm_up_the_cuda_graphs_serve_any_size_without_compiling_again(
     assert len(counter.graphs) == 4, "a new image size compiled again after warm-up"
     want = plain.stylize(content, style, content_size=0, style_size=0)
     assert got.size == (101, 47) and bench.psnr(got, want) >= 40
+
+
+def test_compiled_pools_equal_ceil_mode_and_compile_once_for_any_parity() -> None:
+    # Inductor lowers a ceil-mode pool with a guard on the size's parity: the encoder, with
+    # three pools, recompiled for each new parity class of photo sizes. The compiled fast
+    # path's pools must give the same result without that guard. The encoder's own pools, in
+    # its own order, compiled by inductor (seconds: no convolutions in this graph).
+    vgg, decoder = random_networks(seed=4)
+    encoder = Encoder(vgg).eval()
+    config = FastConfig(dtype=torch.float32, channels_last=True, compile=False)
+    fast_eager, _ = build_fast(encoder, decoder.eval(), CPU, config)
+    eager_pools = [m for m in fast_eager.layers if isinstance(m, torch.nn.MaxPool2d)]
+    assert len(eager_pools) == 3 and all(m.ceil_mode for m in eager_pools)  # kept eagerly
+    fast_enc, _ = build_fast(encoder, decoder.eval(), CPU, replace(config, compile=True))
+    pools = [m for m in fast_enc._orig_mod.layers if isinstance(m, fused_module.CeilPool)]
+    assert len(pools) == 3 and not any(
+        isinstance(m, torch.nn.MaxPool2d) for m in fast_enc._orig_mod.layers
+    )
+    net = torch.nn.Sequential(*[m for p in pools for m in (p, torch.nn.ReLU())])
+    torch._dynamo.reset()
+    compiled = torch.compile(net, dynamic=None)
+    unique_graphs = torch._dynamo.utils.counters["stats"]
+    before = unique_graphs["unique_graphs"]
+    with torch.inference_mode():
+        for h, w in [(64, 64), (56, 93), (101, 37), (48, 161), (301, 300), (77, 255)]:
+            x = torch.randn(1, 4, h, w).contiguous(memory_format=torch.channels_last)
+            want = x
+            for _ in pools:
+                want = torch.relu(F.max_pool2d(want, 2, 2, ceil_mode=True))
+            assert torch.equal(compiled(x), want)
+    torch._dynamo.reset()
+    assert unique_graphs["unique_graphs"] - before == 2  # static, then symbolic: that is all
 
 
 def test_warm_up_reports_its_cost(fast: Stylizer) -> None:
