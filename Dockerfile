@@ -25,10 +25,14 @@ COPY worker ./worker
 COPY bot ./bot
 COPY weights/manifest.json ./weights/manifest.json
 
-RUN mkdir -p /data/weights /app/styles && chown app:app /data/weights
+RUN mkdir -p /data/weights /app/styles /cache && chown app:app /data/weights /cache
 USER app
 
+# /cache: torch.compile's caches (compose mounts a volume there), so that a restarted or added
+# GPU worker reuses compiled kernels instead of compiling for minutes before its first job.
 ENV WEIGHTS_DIR=/data/weights \
-    STYLES_DIR=/app/styles
+    STYLES_DIR=/app/styles \
+    TORCHINDUCTOR_CACHE_DIR=/cache/torchinductor \
+    TRITON_CACHE_DIR=/cache/triton
 
 CMD ["python", "-m", "worker"]

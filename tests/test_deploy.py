@@ -82,6 +82,20 @@ def test_worker_reserves_a_gpu_outlives_a_job_and_reports_health(compose: dict[s
     assert fetch["command"][-3:-1] == ["--dir", weights_volume[1]]
 
 
+def test_compiled_kernels_outlive_a_worker_restart(compose: dict[str, Any]) -> None:
+    # torch.compile and Triton write their caches where the image's environment says; that
+    # place must be a named volume, writable by the image's user, or every restart recompiles.
+    text = (REPO / "Dockerfile").read_text()
+    cache_dirs = dict(re.findall(r"(TORCHINDUCTOR_CACHE_DIR|TRITON_CACHE_DIR)=(\S+)", text))
+    assert set(cache_dirs) == {"TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR"}
+    mounts = [v.split(":") for v in compose["services"]["worker"]["volumes"]]
+    cache = next(m for m in mounts if m[0] == "compile-cache")
+    assert cache[0] in compose["volumes"] and cache[2:] != ["ro"]
+    assert all(d.startswith(cache[1] + "/") for d in cache_dirs.values())
+    chown = next(ln for ln in text.splitlines() if "chown app:app" in ln)
+    assert cache[1] in chown.split()
+
+
 def test_bot_is_one_replica_with_presets_mounted_read_only(compose: dict[str, Any]) -> None:
     bot = compose["services"]["bot"]
     assert bot["deploy"]["replicas"] == 1
