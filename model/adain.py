@@ -7,14 +7,17 @@ returns tensors, so the same code serves inference, training and the tests.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import Tensor
 
 EPS = 1e-5
 
+Stats = tuple[Tensor, Tensor]  # channel (mean, std) of features, each (N, C, 1, 1)
 
-def mean_std(feat: Tensor, eps: float = EPS) -> tuple[Tensor, Tensor]:
+
+def mean_std(feat: Tensor, eps: float = EPS) -> Stats:
     """Per-sample, per-channel mean and std over H×W, each shaped (N, C, 1, 1).
 
     Uses the unbiased variance plus `eps` before the square root, as the public weights were
@@ -57,9 +60,7 @@ def blend(target: Tensor, content: Tensor, alpha: float) -> Tensor:
     return alpha * target + (1.0 - alpha) * content
 
 
-def mix_stats(
-    stats: Sequence[tuple[Tensor, Tensor]], weights: Sequence[float]
-) -> tuple[Tensor, Tensor]:
+def mix_stats(stats: Sequence[Stats], weights: Sequence[float]) -> Stats:
     """Weighted statistics that make one AdaIN equal to `mix_targets` of several styles.
 
     Σ w_k·(x̂·σ_k + μ_k) = x̂·(Σ w_k σ_k) + Σ w_k μ_k, because x̂ (the normalised content) is
@@ -68,7 +69,8 @@ def mix_stats(
     norm = normalize_weights(weights)
     mean = sum(w * m for (m, _), w in zip(stats, norm, strict=True))
     std = sum(w * s for (_, s), w in zip(stats, norm, strict=True))
-    return mean, std  # type: ignore[return-value]
+    # sum() starts from the int 0, so its type admits 0; with one or more styles it is a tensor
+    return cast(Tensor, mean), cast(Tensor, std)
 
 
 def _sym_matrix_power(cov: Tensor, power: float) -> Tensor:

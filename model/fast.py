@@ -167,8 +167,8 @@ def build_fast(
     enc_layers = [m for stage in encoder.stages.values() for m in stage.children()]
     dec_layers = list(decoder.children())
     options = (config.dtype, config.channels_last, onednn, config.compile)
-    enc = FastEncoder(fuse_layers(enc_layers, *options), config)
-    dec = FastDecoder(fuse_layers(dec_layers, *options), config)
+    enc: nn.Module = FastEncoder(fuse_layers(enc_layers, *options), config)
+    dec: nn.Module = FastDecoder(fuse_layers(dec_layers, *options), config)
     enc, dec = enc.to(device).eval(), dec.to(device).eval()
     if config.compile:
         enc, dec = _compile(enc, device, config), _compile(dec, device, config)
@@ -176,15 +176,16 @@ def build_fast(
 
 
 def _compile(net: nn.Module, device: torch.device, config: FastConfig) -> nn.Module:
-    options = None
+    options: dict[str, str | int | bool | Callable[..., object]] | None = None
     if device.type == "cpu" and config.backend == "inductor" and not config.compile_mode:
         # Freezing lets inductor fold the weights and prepack them for oneDNN.
         options = {"freezing": True}
     compiled = torch.compile(
         net,
-        backend=config.backend,  # type: ignore[arg-type]
+        backend=config.backend,
         mode=config.compile_mode,
         options=options,
         dynamic=config.dynamic,
     )
-    return compiled  # type: ignore[return-value]
+    assert isinstance(compiled, nn.Module)  # a module comes back wrapped, as an OptimizedModule
+    return compiled

@@ -30,6 +30,9 @@ class FrozenConv(nn.Module):
     torch.compile fuses on a GPU.
     """
 
+    weight: Tensor  # (C_out, C_in, kh, kw), a buffer
+    bias: Tensor | None  # (C_out,), a buffer
+
     def __init__(self, weight: Tensor, bias: Tensor | None, relu: bool, onednn: bool) -> None:
         super().__init__()
         # Buffers, not parameters: these networks only ever run under inference_mode.
@@ -149,10 +152,6 @@ def subpixel_weights(weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tenso
     return torch.cat(kernels), new_bias
 
 
-def _is(module: nn.Module | None, kind: type[nn.Module]) -> bool:
-    return isinstance(module, kind)
-
-
 def _is_up2(module: nn.Module | None) -> bool:
     return (
         isinstance(module, nn.Upsample)
@@ -204,20 +203,21 @@ def fuse_layers(
         )
         start = i + 1 if up else i
         pad = 0
-        if _is(at[start], nn.ReflectionPad2d):
-            pad = int(at[start].padding[0])  # type: ignore[index, union-attr]
+        pad_layer = at[start]
+        if isinstance(pad_layer, nn.ReflectionPad2d):
+            pad = int(pad_layer.padding[0])
             start += 1
-        layer = at[start]
-        if not _is(layer, nn.Conv2d):
+        conv = at[start]
+        if not isinstance(conv, nn.Conv2d):
             if pad:
                 raise ValueError("a ReflectionPad2d must be followed by a Conv2d")
-            fused.append(CeilPool() if compiled and _is_ceil_pool(layer) else layer)  # type: ignore[arg-type]
+            assert conv is not None  # without padding ahead of it, start is within the layers
+            fused.append(CeilPool() if compiled and _is_ceil_pool(conv) else conv)
             i += 1
             continue
-        conv: nn.Conv2d = layer  # type: ignore[assignment]
         if conv.stride != (1, 1) or conv.groups != 1 or conv.padding != (0, 0):
             raise ValueError(f"fuse_layers handles plain stride-1 convolutions, not {conv}")
-        relu = _is(at[start + 1], nn.ReLU)
+        relu = isinstance(at[start + 1], nn.ReLU)
         if up:
             fused.append(UpConv(*frozen(*subpixel_weights(conv.weight, conv.bias)), relu, onednn))
         else:
@@ -234,17 +234,20 @@ def _fold_leading_pointwise(layers: list[nn.Module]) -> list[nn.Module]:
     b' = b + Σ_{c,kh,kw} W[o,c,kh,kw]·b₀[c]. Done in float64 so the fold adds no error.
     """
     first = layers[0] if layers else None
-    if not (_is(first, nn.Conv2d) and first.kernel_size == (1, 1)):  # type: ignore[union-attr]
+    if not (isinstance(first, nn.Conv2d) and first.kernel_size == (1, 1)):
         return layers
-    j = 2 if len(layers) > 2 and _is(layers[1], nn.ReflectionPad2d) else 1
+    j = 2 if len(layers) > 2 and isinstance(layers[1], nn.ReflectionPad2d) else 1
     nxt = layers[j]
-    if not _is(nxt, nn.Conv2d) or (j == 1 and nxt.padding != (0, 0)):  # type: ignore[union-attr]
+    if not isinstance(nxt, nn.Conv2d) or (j == 1 and nxt.padding != (0, 0)):
         return layers
+    assert first.bias is not None and nxt.bias is not None  # as in VGG: both have a bias
     w0 = first.weight.detach().double()[:, :, 0, 0]  # (C, C_in)
-    b0 = first.bias.detach().double()  # type: ignore[union-attr]  # (C,)
+    b0 = first.bias.detach().double()  # (C,)
     w = nxt.weight.detach().double()  # (O, C, kh, kw)
-    b = nxt.bias.detach().double()  # type: ignore[union-attr]  # (O,)
-    folded = nn.Conv2d(w0.shape[1], w.shape[0], nxt.kernel_size)  # type: ignore[arg-type]
+    b = nxt.bias.detach().double()  # (O,)
+    kh, kw = nxt.kernel_size
+    folded = nn.Conv2d(w0.shape[1], w.shape[0], (kh, kw))
+    assert folded.bias is not None  # nn.Conv2d has one unless bias=False
     with torch.no_grad():
         folded.weight.copy_(torch.einsum("ocij,cd->odij", w, w0))
         folded.bias.copy_(b + torch.einsum("ocij,c->o", w, b0))

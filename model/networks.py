@@ -31,7 +31,7 @@ def build_vgg() -> nn.Sequential:
     """The full normalised VGG-19 of `vgg_normalised.pth` (53 modules, untrained)."""
     layers: list[nn.Module] = [nn.Conv2d(3, 3, kernel_size=1)]
     for item in _VGG_PLAN:
-        if item == "M":
+        if isinstance(item, str):  # "M"
             layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
         else:
             c_in, c_out = item

@@ -11,10 +11,10 @@ import argparse
 from pathlib import Path
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from model.networks import build_decoder, build_vgg
-from model.stylizer import DECODER_FILE, VGG_FILE
+from model.weights.load import DECODER_FILE, VGG_FILE
 
 
 def _init_(net: nn.Sequential, out_std: float | None = None) -> nn.Sequential:
@@ -23,13 +23,18 @@ def _init_(net: nn.Sequential, out_std: float | None = None) -> nn.Sequential:
     convs = [m for m in net if isinstance(m, nn.Conv2d)]
     for conv in convs:
         nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
-        nn.init.zeros_(conv.bias)
+        nn.init.zeros_(_bias(conv))
     if out_std is not None:  # the decoder's last conv: an image around mid-grey
         last = convs[-1]
         fan_in = last.weight[0].numel()
         nn.init.normal_(last.weight, std=out_std / fan_in**0.5)
-        nn.init.constant_(last.bias, 0.5)
+        nn.init.constant_(_bias(last), 0.5)
     return net
+
+
+def _bias(conv: nn.Conv2d) -> Tensor:
+    assert conv.bias is not None  # every convolution of the public networks has a bias
+    return conv.bias
 
 
 def random_networks(seed: int = 0) -> tuple[nn.Sequential, nn.Sequential]:

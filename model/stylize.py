@@ -1,4 +1,5 @@
-"""Stylize from the command line.
+"""The command line for stylizing image files: `python -m model.stylize` (`Stylizer` is in
+`model.stylizer`).
 
     python -m model.stylize CONTENT STYLE [STYLE ...] -o OUT [--alpha A] [--style-weights W,W]
         [--preserve-color] [--content-size N] [--style-size N] [--weights-dir DIR]
@@ -16,8 +17,8 @@ import sys
 from pathlib import Path
 
 from model.images import ImageError
-from model.layout import WeightsError
 from model.stylizer import Stylizer
+from model.weights.load import WeightsError
 
 
 def _weights(text: str) -> list[float]:

@@ -1,7 +1,10 @@
 """`Stylizer`: the weights loaded once, and one call from two images to a stylized image.
 
-The steps are public too (`prepare`, `encode`, `style_stats`, `render`), so that the worker can
-cache style statistics and content features between jobs and skip encoder passes.
+`stylize` runs the steps in order: prepare the content image, encode it, prepare each style
+image (recoloured to the content with `preserve_color`) and take its statistics, then render.
+The steps are public too (`prepare`, `encode`, `style_stats`, `match_colors`, `render`), and
+`stylize(..., cache=...)` takes a `model.feature_cache.FeatureCache`, through which the worker
+reuses content features and style statistics between jobs and skips encoder passes.
 
 By default the networks run on the fast path (`model.fast`: low precision, channels-last, fused
 layers); `fast=False` runs the public float32 modules as they are. Images above `tile_above`
@@ -10,34 +13,43 @@ pixels are encoded and decoded tile by tile (`model.tiling`), so full resolution
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import torch
 from PIL import Image
 from torch import Tensor, nn
 
 from model import adain, tiling
+from model.adain import Stats
 from model.device import resolve_device
 from model.fast import FastConfig, build_fast
+from model.feature_cache import ContentFeatures, FeatureCache, ImageKey, NoCache, StyleKey
 from model.images import DEFAULT_MAX_PIXELS, ImageSource, load_image, resize, to_image, to_tensor
-from model.layout import WeightsError, load_into
 from model.networks import Encoder, build_decoder, build_vgg, decode
+from model.weights.load import DECODER_FILE, VGG_FILE, WeightsError, load_into
 
 log = logging.getLogger(__name__)
 
-VGG_FILE = "vgg_normalised.pth"
-DECODER_FILE = "decoder.pth"
-
-Stats = tuple[Tensor, Tensor]  # (mean, std), each (1, 512, 1, 1)
 StyleInput = ImageSource | Sequence[tuple[ImageSource, float]]
 
 # Above this many pixels an image is encoded and decoded in tiles. 2048×2048 untiled peaks at
 # about 3 GB on the CPU fast path; a 1024-pixel tile core (1152 with margins) at well under 1 GB.
 TILE_ABOVE = 2048 * 2048
 TILE_SIZE = 1024
+
+
+class StylizerOptions(TypedDict, total=False):
+    """The keyword options of `Stylizer(...)`, as `from_files` and `from_dir` pass them on."""
+
+    fast: bool
+    fast_config: FastConfig | None
+    tile_above: int
+    tile_size: int
 
 
 class Stylizer:
@@ -91,13 +103,13 @@ class Stylizer:
         decoder_path: Path,
         device: str | torch.device = "auto",
         max_pixels: int = DEFAULT_MAX_PIXELS,
-        **options: object,
+        **options: Unpack[StylizerOptions],
     ) -> Stylizer:
         """Load both weight files; `options` are the keyword options of `Stylizer(...)`."""
         dev = device if isinstance(device, torch.device) else resolve_device(device)
         encoder = Encoder(load_into(build_vgg(), Path(vgg_path)))
         decoder = load_into(build_decoder(), Path(decoder_path))
-        return cls(encoder, decoder, dev, max_pixels=max_pixels, **options)  # type: ignore[arg-type]
+        return cls(encoder, decoder, dev, max_pixels=max_pixels, **options)
 
     @classmethod
     def from_dir(
@@ -105,7 +117,7 @@ class Stylizer:
         weights_dir: str | Path,
         device: str | torch.device = "auto",
         max_pixels: int = DEFAULT_MAX_PIXELS,
-        **options: object,
+        **options: Unpack[StylizerOptions],
     ) -> Stylizer:
         """Load `vgg_normalised.pth` and `decoder.pth` from a folder; `options` as in
         `Stylizer(...)`."""
@@ -186,9 +198,10 @@ class Stylizer:
         mean, std = adain.mix_stats(stats, weights)
         width, height = size
         if self._tiled(size):
-            target = tiling.adain_target(tiling.feature_stats(content_feat), (mean, std), alpha)
+            content_stats = tiling.feature_stats(content_feat)
+            tile_target = tiling.adain_target(content_stats, (mean, std), alpha)
             return tiling.decode_tiled(
-                self._decode_net, content_feat, target, height, width, self.tile_size
+                self._decode_net, content_feat, tile_target, height, width, self.tile_size
             )
         target = adain.adain_stats(content_feat, mean, std)
         target = adain.blend(target, content_feat, alpha)
@@ -215,25 +228,46 @@ class Stylizer:
         preserve_color: bool = False,
         content_size: int = 512,
         style_size: int = 512,
+        cache: FeatureCache | None = None,
     ) -> Image.Image:
         """Stylize `content` with one style image, or a list of (image, weight) pairs.
 
         Sizes scale the shorter side (0 keeps the original). The output has exactly the size
-        of the resized content image.
+        of the resized content image. With a `cache`, the content features and each style's
+        statistics are asked of it first, and an image is only prepared when something must
+        be computed from it; the result is the same image.
         """
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
         pairs = _style_pairs(style)
-        adain.normalize_weights([w for _, w in pairs])  # refuse bad weights before any work
-        content_img = self.prepare(content, content_size)
+        weights = [w for _, w in pairs]
+        adain.normalize_weights(weights)  # refuse bad weights before any work
+        cache = NoCache() if cache is None else cache
+        content_key = ImageKey(content, content_size)
+        # prepared once, and only if features are computed or a style is recoloured to it
+        content_img = functools.cache(functools.partial(self.prepare, content, content_size))
+        features = cache.content_features(
+            content_key, functools.partial(self._content_features, content_img)
+        )
         stats: list[Stats] = []
         for source, _ in pairs:
-            style_img = self.prepare(source, style_size)
-            if preserve_color:
-                style_img = self.match_colors(style_img, content_img)
-            stats.append(self.style_stats(style_img))
-        feat = self.encode(content_img)
-        return self.render(feat, stats, [w for _, w in pairs], alpha, content_img.size)
+            recolour_to = content_img if preserve_color else None
+            key = StyleKey(ImageKey(source, style_size), content_key if preserve_color else None)
+            compute = functools.partial(self._style_stats_of, source, style_size, recolour_to)
+            stats.append(cache.style_stats(key, compute))
+        return self.render(features.feat, stats, weights, alpha, features.size)
+
+    def _content_features(self, content: Callable[[], Image.Image]) -> ContentFeatures:
+        img = content()
+        return ContentFeatures(self.encode(img), img.size)
+
+    def _style_stats_of(
+        self, source: ImageSource, size: int, recolour_to: Callable[[], Image.Image] | None
+    ) -> Stats:
+        img = self.prepare(source, size)
+        if recolour_to is not None:
+            img = self.match_colors(img, recolour_to())
+        return self.style_stats(img)
 
 
 def _style_pairs(style: StyleInput) -> list[tuple[ImageSource, float]]:

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Every GPU measurement the speed issue asks for, in one call on a lent GPU machine:
+# The GPU measurements of the model, in one run on a CUDA host:
 #
-#     run(command="scripts/gpu-check.sh", timeout_s=480)      # device tool; then give_back
+#     scripts/gpu-check.sh                  # OUT=DIR to choose where the files go
 #
 # Writes machine.txt, table.txt, memory.txt and variants.txt under $OUT (./gpu-check-out when
 # OUT is unset) and prints them at the end. Each step has its own time limit, so one slow
 # compilation cannot take the others' time; a step that ran out says so in its file.
+#   machine   the card, driver and clocks, torch, CUDA and cuDNN versions, the C compiler
 #   table     python -m model.bench --device cuda --batch 64: plain vs fast at 256–2048 px
-#   memory    12 MP at full resolution (tiled): peak CUDA memory (target ≤ 6 GB)
+#   memory    12 MP at full resolution (tiled): time and peak CUDA memory
 #   variants  the fast path's candidates at 512 px, batch 1 and 64, vs strict fp32
-# Dry run here on the CPU, tiny sizes: GPU_CHECK_DEVICE=cpu GPU_CHECK_QUICK=1 scripts/gpu-check.sh
-# Runs with the machine's own python3 and torch (nothing to install): only torch, Pillow and
-# numpy are imported.
+# Dry run on the CPU, tiny sizes: GPU_CHECK_DEVICE=cpu GPU_CHECK_QUICK=1 scripts/gpu-check.sh
+# Runs with the machine's own python3 (PYTHON=... picks another) and needs nothing installed
+# beyond torch, Pillow and numpy.
 set -u
 cd "$(dirname "$0")/.."
 out=${OUT:-$PWD/gpu-check-out}

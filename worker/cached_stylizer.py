@@ -1,8 +1,10 @@
-"""`CachedStylizer`: the model's steps with style statistics and content features kept between
-jobs, so that re-running a photo with another alpha, or a known style on a new photo, skips
-those encoder passes (each about a third of a job's time).
+"""`CachedStylizer`: style statistics and content features kept between jobs, so that
+re-running a photo with another alpha, or a known style on a new photo, skips those encoder
+passes (each about a third of a job's time).
 
-Keys are SHA-256 digests of the uploaded bytes plus the size they are scaled to:
+It is the cache hook (`model.feature_cache.FeatureCache`) of `Stylizer.stylize`, which runs
+the one stylization sequence and asks it for each encoder result. Keys are SHA-256 digests of
+the uploaded bytes plus the size they are scaled to:
 - style statistics (relu4_1 mean and std, a few KB): ``(style digest, style_size)``, plus
   ``(content digest, size)`` when colours are preserved, because the style image is then
   recoloured to that content before it is encoded;
@@ -16,28 +18,31 @@ same image.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 import torch
 from PIL import Image
-from torch import Tensor
 
+from model.feature_cache import ContentFeatures, ImageKey, StyleKey
 from model.stylizer import Stats, Stylizer
 from worker.cache import LruCache
 from worker.metrics import Metrics
 
 STYLE_STATS_BYTES = 1 << 30  # style statistics are bounded by count; this only guards the sum
 
-
-@dataclass(frozen=True)
-class ContentFeatures:
-    feat: Tensor  # (1, 512, ⌈H/8⌉, ⌈W/8⌉) on the model's device
-    size: tuple[int, int]  # (width, height) of the resized content image
+T = TypeVar("T")
 
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def image_id(key: ImageKey) -> tuple[str, int]:
+    """(SHA-256 of the uploaded bytes, size): the cache key of one input image."""
+    if not isinstance(key.source, bytes):
+        raise TypeError(f"the worker's caches key uploaded bytes, not {type(key.source).__name__}")
+    return digest(key.source), key.size
 
 
 class CachedStylizer:
@@ -75,41 +80,43 @@ class CachedStylizer:
         style_size: int,
     ) -> Image.Image:
         """The stylized image, exactly as `Stylizer.stylize` makes it (raises ImageError)."""
-        content_id = (digest(content), size)
-        features, content_img = self._content(content, content_id)
-        stats: list[Stats] = []
-        for data, _ in styles:
-            key = (digest(data), style_size) + (content_id if preserve_color else ())
-            found = self.styles.get(key)
-            self._count("style", found is not None)
-            if found is None:
-                style_img = self.stylizer.prepare(data, style_size)
-                if preserve_color:
-                    if content_img is None:  # features were cached, the image was not
-                        content_img = self.stylizer.prepare(content, size)
-                    style_img = self.stylizer.match_colors(style_img, content_img)
-                found = self.stylizer.style_stats(style_img)
-                self.styles.put(key, found)
-            stats.append(found)
-        weights = [w for _, w in styles]
-        return self.stylizer.render(features.feat, stats, weights, alpha, features.size)
+        return self.stylizer.stylize(
+            content,
+            list(styles),
+            alpha=alpha,
+            preserve_color=preserve_color,
+            content_size=size,
+            style_size=style_size,
+            cache=self,
+        )
 
     def clear(self) -> None:
         """Drop both caches (after running out of GPU memory, say)."""
         self.styles.clear()
         self.contents.clear()
 
-    def _content(
-        self, content: bytes, key: tuple[str, int]
-    ) -> tuple[ContentFeatures, Image.Image | None]:
-        found = self.contents.get(key)
-        self._count("content", found is not None)
-        if found is not None:
-            return found, None
-        img = self.stylizer.prepare(content, key[1])
-        found = ContentFeatures(self.stylizer.encode(img), img.size)
-        self.contents.put(key, found)
-        return found, img
+    # -- the FeatureCache hook that Stylizer.stylize calls ---------------------------------
+
+    def content_features(
+        self, key: ImageKey, compute: Callable[[], ContentFeatures]
+    ) -> ContentFeatures:
+        return self._get_or_compute(self.contents, "content", image_id(key), compute)
+
+    def style_stats(self, key: StyleKey, compute: Callable[[], Stats]) -> Stats:
+        recoloured = image_id(key.recoloured_to) if key.recoloured_to is not None else ()
+        return self._get_or_compute(
+            self.styles, "style", image_id(key.style) + recoloured, compute
+        )
+
+    def _get_or_compute(
+        self, cache: LruCache[T], name: str, key: Hashable, compute: Callable[[], T]
+    ) -> T:
+        found = cache.get(key)
+        self._count(name, found is not None)
+        if found is None:
+            found = compute()
+            cache.put(key, found)
+        return found
 
     def _count(self, cache: str, hit: bool) -> None:
         (self.metrics.cache_hits if hit else self.metrics.cache_misses).labels(cache).inc()

@@ -1,7 +1,7 @@
-"""The prepared GPU check runs start to end (dry run on the CPU, tiny sizes).
+"""`scripts/gpu-check.sh` runs start to end (its dry run on the CPU, tiny sizes).
 
-A session lent a GPU has minutes of device time for it: the script must not be found broken
-there. This runs the same steps, with the same files and summary, on the CPU.
+The script is meant for a CUDA host, where a broken step would waste the GPU's time: this
+runs the same steps, with the same files and summary, on the CPU.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_gpu_check_runs_every_step_and_leaves_its_tables(tmp_path: Path) -> None:
@@ -41,6 +41,6 @@ def test_the_gpu_check_runs_every_step_and_leaves_its_tables(tmp_path: Path) -> 
     variant_rows = [r for r in files["variants.txt"].splitlines() if "fast, the default" in r]
     assert len(variant_rows) == 1
     assert float(variant_rows[0].split("|")[8]) >= 35  # PSNR against the reference
-    # the summary printed last carries every table, for the device tool's output tail
+    # the summary printed last carries every table, for whoever reads only the output's tail
     assert all(f"#### {name}" in done.stdout for name in files)
     assert table_rows[0] in done.stdout and variant_rows[0] in done.stdout

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from model.layout import load_into
-from model.losses import adain_losses, content_loss, style_loss, total_loss
 from model.networks import STAGES, Encoder, build_decoder, build_vgg
-from model.stylizer import VGG_FILE
+from model.training.losses import adain_losses, content_loss, style_loss, total_loss
+from model.weights.load import VGG_FILE, load_into
 
 SHAPES = {"relu1_1": (2, 64, 12, 10), "relu2_1": (2, 128, 6, 5),
           "relu3_1": (2, 256, 3, 3), "relu4_1": (2, 512, 2, 2)}  # fmt: skip

@@ -10,13 +10,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from model import Stylizer, bench
+from model import Stylizer
 from model import fast as fast_module
 from model import fused as fused_module
+from model.bench.__main__ import main as bench_main
 from model.fast import FastConfig, build_fast
 from model.fused import fuse_layers
 from model.networks import Encoder, build_decoder
 from model.random_weights import random_networks
+from model.sample_images import psnr
 from tests.helpers import natural_image
 
 CPU = torch.device("cpu")
@@ -49,7 +51,7 @@ def test_fast_agrees_with_plain(
     want = plain.stylize(content, style, alpha=alpha, content_size=0, style_size=0)
     got = fast.stylize(content, style, alpha=alpha, content_size=0, style_size=0)
     assert got.size == want.size == size
-    assert bench.psnr(got, want) >= 35
+    assert psnr(got, want) >= 35
     assert np.asarray(got).std() > 10  # a real picture, not a flat frame
 
 
@@ -58,7 +60,7 @@ def test_style_mixes_agree_too(plain: Stylizer, fast: Stylizer) -> None:
     styles = [(natural_image(64, 64, seed=4), 0.7), (natural_image(72, 56, seed=5), 0.3)]
     want = plain.stylize(content, styles, content_size=0, style_size=0, preserve_color=True)
     got = fast.stylize(content, styles, content_size=0, style_size=0, preserve_color=True)
-    assert bench.psnr(got, want) >= 35
+    assert psnr(got, want) >= 35
 
 
 def test_the_steps_keep_their_contract_on_the_fast_path(fast: Stylizer) -> None:
@@ -148,7 +150,7 @@ def test_the_cuda_configuration_agrees_with_plain_float32_at_the_gpu_target(
     content, style = natural_image(120, 88, seed=8), natural_image(96, 96, seed=9)
     want = plain.stylize(content, style, content_size=0, style_size=0)
     got = fp16.stylize(content, style, content_size=0, style_size=0)
-    assert bench.psnr(got, want) >= 40
+    assert psnr(got, want) >= 40
 
 
 def test_after_warm_up_the_cuda_graphs_serve_any_size_without_compiling_again(
@@ -168,7 +170,7 @@ def test_after_warm_up_the_cuda_graphs_serve_any_size_without_compiling_again(
     got = stylizer.stylize(content, style, content_size=0, style_size=0)
     assert len(counter.graphs) == 4, "a new image size compiled again after warm-up"
     want = plain.stylize(content, style, content_size=0, style_size=0)
-    assert got.size == (101, 47) and bench.psnr(got, want) >= 40
+    assert got.size == (101, 47) and psnr(got, want) >= 40
 
 
 def test_compiled_pools_equal_ceil_mode_and_compile_once_for_any_parity() -> None:
@@ -208,7 +210,7 @@ def test_warm_up_reports_its_cost(fast: Stylizer) -> None:
 
 
 def test_bench_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert bench.main(["--sizes", "48,64", "--repeats", "1"]) == 0
+    assert bench_main(["--sizes", "48,64", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "speed-up" in out and "start-up" in out
     rows = [line for line in out.splitlines() if line.strip().startswith(("48 px", "64 px"))]
@@ -218,5 +220,5 @@ def test_bench_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_bench_memory_prints_the_peak(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["memory", "--megapixels", "0.05", "--tile-size", "128", "--tile-above", "0"]
-    assert bench.main(args) == 0
+    assert bench_main(args) == 0
     assert "peak RSS" in capsys.readouterr().out

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from model.data import PairBatches, list_images
+from model.training.data import PairBatches, list_images
 from tests.helpers import natural_image
 
 

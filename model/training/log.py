@@ -16,8 +16,8 @@ from torch import Tensor, nn
 from torch.utils.tensorboard import SummaryWriter
 from torchvision.utils import make_grid, save_image
 
-from model.losses import adain_losses
 from model.networks import Encoder
+from model.training.losses import adain_losses
 
 CSV_NAME = "losses.csv"
 FIELDS = ("iteration", "content_loss", "style_loss", "total_loss", "lr")

@@ -13,13 +13,13 @@ import torch
 from PIL import Image
 
 from model import Stylizer
-from model.plot_losses import main as plot_main
-from model.stylizer import VGG_FILE
-from model.train import main as train_main
-from model.train_log import read_losses
+from model.training.log import read_losses
+from model.training.loop import main as train_main
+from model.training.plot import main as plot_main
+from model.weights.load import VGG_FILE
 from tests.helpers import image_bytes, natural_image
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DECODER_KEYS = {f"{i}.{p}" for i in (1, 5, 8, 11, 14, 18, 21, 25, 28) for p in ("weight", "bias")}
 
 
@@ -145,7 +145,7 @@ def test_unusable_files_are_skipped_with_one_warning_each(
     }
     for path, raw in broken.items():
         path.write_bytes(raw)
-    caplog.set_level(logging.WARNING, logger="model.train")
+    caplog.set_level(logging.WARNING, logger="model.training.loop")
     # 5 content files, 12 draws at batch 2: every bad file is met, most of them twice
     train_main(train_args((content, data[1]), weights_dir, tmp_path / "out", "--max-iter", "6"))
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

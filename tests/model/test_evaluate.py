@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from model.evaluate import main
 from model.random_weights import write_random_weights
-from model.stylizer import DECODER_FILE, VGG_FILE
+from model.training.evaluate import main
+from model.weights.load import DECODER_FILE, VGG_FILE
 from tests.helpers import natural_image
 
 

@@ -6,7 +6,8 @@ L = content_weight · L_c + style_weight · L_s, where
 - L_s = Σ over relu1_1 … relu4_1 of MSE(μ(φ_i(g(t))), μ(φ_i(s))) + MSE(σ(φ_i(g(t))), σ(φ_i(s))):
   only channel statistics are matched, which is what AdaIN transfers.
 
-The same definitions serve training (`model.train`) and evaluation (`model.evaluate`).
+The same definitions serve training (`model.training.loop`) and evaluation
+(`model.training.evaluate`).
 """
 
 from __future__ import annotations

@@ -1,20 +1,15 @@
-"""Fetch and check the pretrained weight files listed in `weights/manifest.json`.
-
-    python -m model.weights fetch [--dir DIR]   download, resume, verify SHA-256, then move
-    python -m model.weights check [--dir DIR]   say what is present and valid
+"""Downloading the pretrained weight files listed in `weights/manifest.json`, and checking them.
 
 A download goes to `<name>.part`; an interrupted one resumes from there with an HTTP Range
 request. Only a file whose SHA-256 matches the manifest is moved into place, so a worker never
-loads half a file or someone else's.
+loads half a file or someone else's. `python -m model.weights` is the command line.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -22,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-DEFAULT_MANIFEST = Path(__file__).resolve().parent.parent / "weights" / "manifest.json"
+DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "weights" / "manifest.json"
 CHUNK = 1 << 20
 ATTEMPTS = 3  # a dropped connection is resumed this many times within one run
 
@@ -127,42 +122,3 @@ def check_one(entry: WeightFile, folder: Path) -> tuple[bool, str]:
     if sha256_of(dest) == entry.sha256:
         return True, f"{entry.name}: present and verified"
     return False, f"{entry.name}: present but its SHA-256 differs from the manifest"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m model.weights",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("command", choices=["fetch", "check"])
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=Path(os.environ.get("WEIGHTS_DIR", "weights")),
-        help="folder of the weight files (default: $WEIGHTS_DIR or weights/)",
-    )
-    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    entries = read_manifest(args.manifest)
-    if args.command == "check":
-        results = [check_one(e, args.dir) for e in entries]
-        for _, line in results:
-            print(line)
-        if not all(ok for ok, _ in results):
-            print(f"run `python -m model.weights fetch --dir {args.dir}` to fetch what is missing")
-            return 1
-        return 0
-    status = 0
-    for entry in entries:
-        try:
-            print(fetch_one(entry, args.dir, quiet=args.quiet))
-        except FetchError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = 1
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from model import weights
+from model.weights.__main__ import main as weights_main
+from model.weights.fetch import read_manifest
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 
@@ -76,13 +77,13 @@ GOOD = hashlib.sha256(PAYLOAD).hexdigest()
 def test_correct_hash_puts_the_file_in_place(server: Server, tmp_path: Path, capsys) -> None:
     manifest = _manifest(tmp_path, server.url, GOOD)
     dest = tmp_path / "w"
-    assert weights.main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
     assert (dest / "file.pth").read_bytes() == PAYLOAD
     assert not (dest / "file.pth.part").exists()
-    assert weights.main(["check", "--dir", str(dest), "--manifest", str(manifest)]) == 0
+    assert weights_main(["check", "--dir", str(dest), "--manifest", str(manifest)]) == 0
     assert "file.pth: present and verified" in capsys.readouterr().out
     # a second fetch finds the file and downloads nothing
-    assert weights.main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
     assert len(server.ranges) == 1
 
 
@@ -91,11 +92,11 @@ def test_wrong_hash_is_reported_and_no_file_is_left(
 ) -> None:
     manifest = _manifest(tmp_path, server.url, "0" * 64)
     dest = tmp_path / "w"
-    assert weights.main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 1
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 1
     err = capsys.readouterr().err
     assert "file.pth: SHA-256 mismatch" in err and "the bad file was removed" in err
     assert list(dest.iterdir()) == []
-    assert weights.main(["check", "--dir", str(dest), "--manifest", str(manifest)]) == 1
+    assert weights_main(["check", "--dir", str(dest), "--manifest", str(manifest)]) == 1
     assert "file.pth: missing" in capsys.readouterr().out
 
 
@@ -103,7 +104,7 @@ def test_interrupted_download_is_resumed(server: Server, tmp_path: Path) -> None
     manifest = _manifest(tmp_path, server.url, GOOD)
     dest = tmp_path / "w"
     server.drop_after = 300_000
-    assert weights.main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
     assert (dest / "file.pth").read_bytes() == PAYLOAD
     assert server.ranges[0] is None
     assert server.ranges[1] is not None and server.ranges[1].startswith("bytes=")
@@ -115,21 +116,21 @@ def test_partial_file_from_an_earlier_run_is_continued(server: Server, tmp_path:
     dest = tmp_path / "w"
     dest.mkdir()
     (dest / "file.pth.part").write_bytes(PAYLOAD[:123_456])
-    assert weights.main(["check", "--dir", str(dest), "--manifest", str(manifest)]) == 1
-    assert weights.main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
+    assert weights_main(["check", "--dir", str(dest), "--manifest", str(manifest)]) == 1
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
     assert server.ranges == ["bytes=123456-"]
     assert (dest / "file.pth").read_bytes() == PAYLOAD
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path: Path, capsys) -> None:
     manifest = _manifest(tmp_path, "http://127.0.0.1:9/none.pth", GOOD)
-    assert weights.main(["fetch", "--dir", str(tmp_path / "w"), "--manifest", str(manifest)]) == 1
+    assert weights_main(["fetch", "--dir", str(tmp_path / "w"), "--manifest", str(manifest)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "download failed" in err[0] and "again to resume" in err[0]
 
 
 def test_shipped_manifest_lists_the_public_files() -> None:
-    entries = {e.name: e for e in weights.read_manifest()}
+    entries = {e.name: e for e in read_manifest()}
     assert entries["vgg_normalised.pth"].sha256.startswith("804ca283")
     assert entries["vgg_normalised.pth"].size == 80_102_481
     assert entries["decoder.pth"].sha256.startswith("379ca41d")

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from model import Stylizer, WeightsError
-from model.layout import load_into
 from model.networks import build_decoder, build_vgg
 from model.random_weights import write_random_weights
+from model.weights.load import load_into
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])

@@ -11,9 +11,17 @@ import pickle
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch import Tensor, nn
+
+# The public file names: the full normalised VGG-19 (the encoder is its first 31 modules) and the
+# decoder, both plain state_dicts of `nn.Sequential`s (`model.networks`).
+VGG_FILE = "vgg_normalised.pth"
+DECODER_FILE = "decoder.pth"
+
+ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
 
 class WeightsError(RuntimeError):
@@ -50,7 +58,7 @@ def check_layout(state: Mapping[str, Tensor], module: nn.Module, name: str) -> N
             raise WeightsError(f"{name} has the unexpected tensor {key!r}")
 
 
-def load_into(module: nn.Module, path: Path) -> nn.Module:
+def load_into(module: ModuleT, path: Path) -> ModuleT:
     """Load `path` into `module` after checking every key and shape; returns the module."""
     state = read_state_dict(path)
     check_layout(state, module, path.name)

@@ -1,0 +1,1 @@
+"""Tests of the `model` package: maths, networks, weights, inference, training, benchmarks."""
