@@ -19,11 +19,13 @@ venv: $(STAMP)
 test: $(STAMP)
 	@command -v redis-server >/dev/null || { echo "redis-server is not on PATH (apt-get install redis-server)"; exit 1; }
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m model.bench --device cpu

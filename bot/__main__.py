@@ -1,4 +1,4 @@
-"""``python -m bot``: settings → logging → the bot; one clear line when it cannot start."""
+"""``python -m bot``: config → logging → the bot; one clear line when it cannot start."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.app import BotApp
+from bot.config import BotConfig
 from bot.health import check_health
 from bot.redaction import configure_logging
-from bot.settings import Settings
 
 
 def fail(message: str) -> int:
@@ -25,7 +25,7 @@ def fail(message: str) -> int:
     return 2
 
 
-def settings_problem(error: ValidationError) -> str:
+def config_problem(error: ValidationError) -> str:
     problems = []
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"]).upper()
@@ -47,7 +47,7 @@ def without_password(url: str) -> str:
 
 def health() -> int:
     """`python -m bot health`: exit 0 while the running bot's heartbeat is recent."""
-    url = os.environ.get("REDIS_URL", Settings.model_fields["redis_url"].default)
+    url = os.environ.get("REDIS_URL", BotConfig.model_fields["redis_url"].default)
     try:
         with Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3) as redis:
             alive, why = check_health(redis)
@@ -64,23 +64,23 @@ def main(argv: list[str] | None = None) -> int:
     if argv:
         return fail("usage: python -m bot [health]")
     try:
-        settings = Settings()  # type: ignore[call-arg]  # BOT_TOKEN comes from the environment
+        config = BotConfig()  # BOT_TOKEN and the rest come from the environment
     except ValidationError as e:
-        return fail(f"configuration error: {settings_problem(e)}")
-    token = settings.bot_token.get_secret_value()
-    redactor = configure_logging(settings.log_level, token)
+        return fail(f"configuration error: {config_problem(e)}")
+    token = config.bot_token.get_secret_value()
+    redactor = configure_logging(config.log_level, token)
     try:
-        app = BotApp(settings)
+        app = BotApp(config)
     except TokenValidationError:
         return fail("BOT_TOKEN is not a bot token (expected <digits>:<secret> from @BotFather)")
     try:
         asyncio.run(app.run())
     except (RedisConnectionError, RedisTimeoutError, OSError) as e:
-        return fail(f"cannot reach Redis at {without_password(settings.redis_url)}: {e}")
+        return fail(f"cannot reach Redis at {without_password(config.redis_url)}: {e}")
     except TelegramUnauthorizedError:
-        return fail(f"the Bot API at {settings.telegram_api_url} refused BOT_TOKEN (Unauthorized)")
+        return fail(f"the Bot API at {config.telegram_api_url} refused BOT_TOKEN (Unauthorized)")
     except TelegramNetworkError as e:
-        where = settings.telegram_api_url
+        where = config.telegram_api_url
         return fail(f"cannot reach the Bot API at {where}: {redactor.redact(str(e))}")
     except KeyboardInterrupt:
         return 130

@@ -17,19 +17,21 @@ from aiogram.utils.i18n import FSMI18nMiddleware, I18n
 from aiogram.utils.i18n import lazy_gettext as __
 from redis.asyncio import Redis as AsyncRedis
 
-from bot.delivery import DeliveryLoop
+from bot.chat_state import ChatStateMiddleware
+from bot.config import BotConfig
+from bot.conversation import Conversation
+from bot.delivery_loop import DeliveryLoop
 from bot.handlers import build_router
+from bot.handlers.results import Reruns
 from bot.health import beat_forever
 from bot.i18n import load_i18n
 from bot.images import ImageStore
 from bot.isolation import OrderedEventIsolation
-from bot.jobs import Submitter
+from bot.job_records import JobStore
 from bot.presets import PresetLibrary
 from bot.progress import ProgressLoop
-from bot.records import JobStore
 from bot.redis_clients import async_client, async_options, sync_client
-from bot.settings import Settings
-from bot.studio import Studio
+from bot.submission import Submitter
 from worker import contract
 
 log = logging.getLogger(__name__)
@@ -66,23 +68,23 @@ async def release_stale_locks(redis: AsyncRedis) -> int:
 
 
 class BotApp:
-    """Everything the bot runs, built from settings; ``run`` until stopped or a loop fails."""
+    """Everything the bot runs, built from its config; ``run`` until stopped or a loop fails."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config: BotConfig) -> None:
+        self.config = config
         # Clients that reconnect after a Redis restart (bot/redis_clients.py).
-        self.redis = async_client(settings.redis_url)
-        self.sync_redis = sync_client(settings.redis_url)  # RQ's API is synchronous
-        api = TelegramAPIServer.from_base(settings.telegram_api_url)
-        self.bot = Bot(settings.bot_token.get_secret_value(), session=AiohttpSession(api=api))
-        self.i18n = load_i18n(settings.default_locale)
+        self.redis = async_client(config.redis_url)
+        self.sync_redis = sync_client(config.redis_url)  # RQ's API is synchronous
+        api = TelegramAPIServer.from_base(config.telegram_api_url)
+        self.bot = Bot(config.bot_token.get_secret_value(), session=AiohttpSession(api=api))
+        self.i18n = load_i18n(config.default_locale)
         queue = contract.queue(self.sync_redis)
         self.store = JobStore(self.redis)
-        images = ImageStore(self.redis, settings.max_download_bytes)
-        submitter = Submitter(self.store, queue, settings.queue_cap, settings.style_size)
+        images = ImageStore(self.redis, config.max_download_bytes)
+        submitter = Submitter(self.store, queue, config.queue_cap)
         # Its own connection pool: the dispatcher closes the storage when polling stops.
         storage = RedisStorage.from_url(
-            settings.redis_url,
+            config.redis_url,
             connection_kwargs=async_options(),
             key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX),
         )
@@ -90,21 +92,22 @@ class BotApp:
             storage=storage,
             # One update per chat at a time, in order: album photos and quick pairs never race.
             events_isolation=OrderedEventIsolation(storage.create_isolation()),
-            settings=settings,
-            store=self.store,
             images=images,
-            submitter=submitter,
-            studio=Studio(images, submitter, settings.photo_size),
-            presets=PresetLibrary(settings.styles_dir),
+            conversation=Conversation(images, submitter, config.style_size),
+            reruns=Reruns(self.store, images, submitter),
+            presets=PresetLibrary(config.styles_dir),
         )
         self.dispatcher.include_router(build_router())
         FSMI18nMiddleware(self.i18n).setup(self.dispatcher)
+        chat_states = ChatStateMiddleware(config.photo_size)
+        self.dispatcher.message.middleware(chat_states)
+        self.dispatcher.callback_query.middleware(chat_states)
         self.dispatcher.startup.register(self._set_commands)
         self.delivery = DeliveryLoop(
-            self.bot, self.redis, self.store, self.i18n, settings.delivery_consumer
+            self.bot, self.redis, self.store, self.i18n, config.delivery_consumer
         )
         self.progress = ProgressLoop(
-            self.bot, self.store, queue, self.i18n, settings.progress_interval
+            self.bot, self.store, queue, self.i18n, config.progress_interval
         )
         self._failure: BaseException | None = None
 
@@ -125,7 +128,7 @@ class BotApp:
                 await self.dispatcher.start_polling(
                     self.bot,
                     handle_signals=handle_signals,
-                    polling_timeout=self.settings.polling_timeout,
+                    polling_timeout=self.config.polling_timeout,
                 )
             finally:
                 for task in loops:

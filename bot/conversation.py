@@ -1,93 +1,84 @@
-"""Where a new picture goes in a chat's conversation: pure functions over the FSM data.
-
-FSM data of a chat (aiogram RedisStorage, so a restart loses nothing):
-- ``content``: ``{"key", "document"}``, the photo to repaint, once known;
-- ``styles``: ``[{"key", "weight"}]``, the style (or a finished mix), once known;
-- ``album``: ``{"id", "first": picture, "done"}`` while an album of two arrives;
-- ``mix``: ``[{"key", "weight"}]`` while the user assembles a mix (/mix);
-- ``alpha``, ``preserve_color``, ``size``: the user's /settings; ``locale``: the language.
-"""
+"""The conversation's moves: place a picture, and start a job once content and style are known."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from enum import Enum
-from typing import Any
+from aiogram import Bot
+from aiogram.utils.i18n import gettext as _
 
-from worker.contract import StyleRef
-
-MAX_MIX = 4
-STYLE_WORDS = frozenset({"style", "стиль"})
-
-
-class Next(Enum):
-    """What the bot does after placing a picture."""
-
-    NEED_STYLE = "need_style"
-    NEED_CONTENT = "need_content"
-    RUN = "run"
-    MIX_ADDED = "mix_added"
-    MIX_FULL = "mix_full"
-    WAIT = "wait"  # the first picture of an album: its partner follows at once
+from bot.chat_state import ChatData, ChatState, Picture
+from bot.images import ImageStore
+from bot.keyboards import mix_keyboard
+from bot.placement import MAX_MIX, Next, place
+from bot.submission import Submitter
+from worker.contract import JobRequest, ReplyContext
 
 
-@dataclass(frozen=True)
-class Picture:
-    key: str  # Redis key of the bytes
-    document: bool = False  # sent as a file: full resolution in and out
-    as_style: bool = False  # captioned "style", or a preset
-    album: str | None = None  # media_group_id
-    message_id: int = 0
+class Conversation:
+    """Applies :func:`bot.placement.place` to a chat and answers the user."""
 
+    def __init__(self, images: ImageStore, submitter: Submitter, style_size: int) -> None:
+        self.images = images
+        self.submitter = submitter
+        self.style_size = style_size
 
-def is_style_caption(caption: str | None) -> bool:
-    """A caption that marks a picture as the style, in any supported language."""
-    words = (caption or "").lower().split()
-    return bool(words) and words[0].strip(".,:;!#") in STYLE_WORDS
+    async def take(
+        self, bot: Bot, chat_id: int, chat: ChatState, pic: Picture, locale: str
+    ) -> None:
+        """A new picture arrived (upload or preset): store its place, run or ask for the rest."""
+        data = await self._forget_expired(chat)
+        placed, step = place(data, pic)
+        if step is Next.RUN:
+            if await self._submit(bot, chat_id, chat, placed, locale):
+                await chat.save(placed.change(content=None, styles=None))
+            return
+        if placed != data:
+            await chat.save(placed)
+        if step is Next.NEED_STYLE:
+            await bot.send_message(chat_id, _("got-content"))
+        elif step is Next.NEED_CONTENT:
+            await bot.send_message(chat_id, _("got-style"))
+        elif step is Next.MIX_ADDED and placed.mix is not None:
+            text = _("mix-status").format(count=len(placed.mix))
+            await bot.send_message(chat_id, text, reply_markup=mix_keyboard(placed.mix))
+        elif step is Next.MIX_FULL:
+            await bot.send_message(chat_id, _("mix-full").format(max=MAX_MIX))
 
+    async def run_if_ready(self, bot: Bot, chat_id: int, chat: ChatState, locale: str) -> bool:
+        """Start the job when the chat has both content and styles; False when content lacks."""
+        data = await self._forget_expired(chat)
+        if not data.content or not data.styles:
+            return False
+        if await self._submit(bot, chat_id, chat, data, locale):
+            await chat.save(data.change(content=None, styles=None))
+        return True
 
-def place(data: dict[str, Any], pic: Picture) -> tuple[dict[str, Any], Next]:
-    """The FSM data updates a new picture makes, and what happens next."""
-    mix = data.get("mix")
-    if mix is not None:
-        if len(mix) >= MAX_MIX:
-            return {}, Next.MIX_FULL
-        return {"mix": [*mix, {"key": pic.key, "weight": 1}]}, Next.MIX_ADDED
-    if pic.album is not None:
-        return _place_in_album(data.get("album"), pic)
-    entry = {"key": pic.key, "document": pic.document}
-    if pic.as_style:
-        updates = {"styles": [{"key": pic.key, "weight": 1.0}]}
-        return updates, Next.RUN if data.get("content") else Next.NEED_CONTENT
-    if not data.get("content"):
-        return {"content": entry}, Next.RUN if data.get("styles") else Next.NEED_STYLE
-    return {"styles": [{"key": pic.key, "weight": 1.0}]}, Next.RUN
+    async def _submit(
+        self, bot: Bot, chat_id: int, chat: ChatState, data: ChatData, locale: str
+    ) -> bool:
+        content = data.content
+        assert content is not None and data.styles  # callers checked
+        prefs = data.preferences(chat.default_size)
+        request = JobRequest(
+            chat_id=chat_id,
+            content_key=content.key,
+            styles=data.style_refs(),
+            alpha=prefs.alpha,
+            preserve_color=prefs.preserve_color,
+            size=0 if content.document else prefs.size,
+            style_size=self.style_size,
+            reply=ReplyContext(locale=locale, as_document=content.document),
+        )
+        return await self.submitter.submit(bot, request)
 
-
-def _place_in_album(album: dict[str, Any] | None, pic: Picture) -> tuple[dict[str, Any], Next]:
-    """An album of two is content then style, whichever of them arrives first."""
-    if album is None or album["id"] != pic.album:
-        return {"album": {"id": pic.album, "first": asdict(pic), "done": False}}, Next.WAIT
-    if album["done"]:
-        return {}, Next.WAIT  # a third picture of the album is ignored
-    first = Picture(**album["first"])
-    earlier, later = sorted((first, pic), key=lambda p: p.message_id)
-    # The earlier one is the content, unless only the earlier one is captioned "style".
-    swap = earlier.as_style and not later.as_style
-    content, style = (later, earlier) if swap else (earlier, later)
-    updates = {
-        "album": {**album, "done": True},
-        "content": {"key": content.key, "document": content.document},
-        "styles": [{"key": style.key, "weight": 1.0}],
-    }
-    return updates, Next.RUN
-
-
-def mix_styles(mix: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A finished mix as styles whose weights add up to one."""
-    total = sum(entry["weight"] for entry in mix)
-    return [{"key": entry["key"], "weight": entry["weight"] / total} for entry in mix]
-
-
-def style_refs(styles: list[dict[str, Any]]) -> tuple[StyleRef, ...]:
-    return tuple(StyleRef(key=s["key"], weight=float(s["weight"])) for s in styles)
+    async def _forget_expired(self, chat: ChatState) -> ChatData:
+        """The chat's data without pictures whose bytes Redis no longer holds (TTL passed)."""
+        data = await chat.load()
+        gone: dict[str, None] = {}
+        if data.content and not await self.images.refresh(data.content.key):
+            gone["content"] = None
+        if data.styles and not await self.images.refresh(*(s.key for s in data.styles)):
+            gone["styles"] = None
+        if gone:
+            data = data.change(**gone)
+            await chat.save(data)
+        return data

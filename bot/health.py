@@ -16,7 +16,7 @@ from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.loops import stop_if_cancelled
+from bot.cancellation import stop_if_cancelled
 
 log = logging.getLogger(__name__)
 

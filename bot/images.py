@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
@@ -18,10 +19,18 @@ log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 120  # seconds for one file
 
 
-class PictureRefused(Exception):
-    """A picture the bot will not use; ``reason`` names the message the user gets."""
+class Refusal(StrEnum):
+    """Why the bot will not use a picture; each value is the id of the message the user gets."""
 
-    def __init__(self, reason: str) -> None:
+    TOO_BIG = "too-big"
+    NOT_IMAGE = "not-image"
+    DOWNLOAD_FAILED = "download-failed"
+
+
+class PictureRefused(Exception):
+    """A picture the bot will not use, and why."""
+
+    def __init__(self, reason: Refusal) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -43,7 +52,7 @@ def incoming_file(message: Message) -> IncomingFile:
         return IncomingFile(largest.file_id, largest.file_unique_id, largest.file_size, False)
     document = message.document
     if document is None or not is_image_file(document.mime_type, document.file_name):
-        raise PictureRefused("not-image")
+        raise PictureRefused(Refusal.NOT_IMAGE)
     return IncomingFile(document.file_id, document.file_unique_id, document.file_size, True)
 
 
@@ -74,18 +83,18 @@ class ImageStore:
             file = await bot.get_file(incoming.file_id)
         except TelegramBadRequest as e:
             if "too big" in e.message.lower():
-                raise PictureRefused("too-big") from e
+                raise PictureRefused(Refusal.TOO_BIG) from e
             raise
         self._check_size(file.file_size)
         if not file.file_path:
-            raise PictureRefused("download-failed")
+            raise PictureRefused(Refusal.DOWNLOAD_FAILED)
         try:
             buffer = await bot.download_file(file.file_path, timeout=DOWNLOAD_TIMEOUT)
         except (TimeoutError, ClientError, TelegramNetworkError) as e:
             log.warning("download of file %s failed: %s", incoming.file_unique_id, e)
-            raise PictureRefused("download-failed") from e
+            raise PictureRefused(Refusal.DOWNLOAD_FAILED) from e
         if buffer is None:  # only when given a path to write to, which we do not
-            raise PictureRefused("download-failed")
+            raise PictureRefused(Refusal.DOWNLOAD_FAILED)
         data = buffer.read()
         self._check_size(len(data))
         await self.put(key, data)
@@ -93,4 +102,4 @@ class ImageStore:
 
     def _check_size(self, size: int | None) -> None:
         if size is not None and size > self.max_bytes:
-            raise PictureRefused("too-big")
+            raise PictureRefused(Refusal.TOO_BIG)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import preferences
-from bot.callbacks import LanguageChoice, MixAction, PresetChoice, ResultAction, SettingChoice
+from bot.callbacks import (
+    LanguageChoice,
+    MixAction,
+    MixButton,
+    PresetChoice,
+    ResultAction,
+    ResultButton,
+    SettingChoice,
+    SettingField,
+)
+from bot.chat_state import MixEntry
 from bot.presets import Preset
 from worker.contract import JobRequest
 
@@ -19,20 +27,20 @@ LANGUAGES = {"en": "English", "ru": "Русский"}
 def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
     """Buttons under a result: each re-runs the job from the stored pictures."""
 
-    def button(label: str, action: str) -> InlineKeyboardButton:
-        data = ResultAction(action=action, job=job_id).pack()
+    def button(label: str, action: ResultAction) -> InlineKeyboardButton:
+        data = ResultButton(action=action, job=job_id).pack()
         return InlineKeyboardButton(text=label, callback_data=data)
 
     strength = []
     if preferences.can_be_weaker(request.alpha):
-        strength.append(button(_("btn-weaker"), "weaker"))
+        strength.append(button(_("btn-weaker"), ResultAction.WEAKER))
     if preferences.can_be_stronger(request.alpha):
-        strength.append(button(_("btn-stronger"), "stronger"))
+        strength.append(button(_("btn-stronger"), ResultAction.STRONGER))
     colours = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
-    last = [button(_("btn-swap"), "swap")] if len(request.styles) == 1 else []
-    last.append(button(_("btn-restyle"), "restyle"))
+    last = [button(_("btn-swap"), ResultAction.SWAP)] if len(request.styles) == 1 else []
+    last.append(button(_("btn-restyle"), ResultAction.RESTYLE))
     rows = [strength] if strength else []
-    rows += [[button(colours, "colours")], last]
+    rows += [[button(colours, ResultAction.COLOURS)], last]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -44,16 +52,16 @@ def presets_keyboard(presets: list[Preset]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def mix_keyboard(mix: list[dict[str, Any]]) -> InlineKeyboardMarkup:
+def mix_keyboard(mix: tuple[MixEntry, ...]) -> InlineKeyboardMarkup:
     """One row per style with its weight and −/+ buttons, then Mix and Cancel."""
     kb = InlineKeyboardBuilder()
     for i, entry in enumerate(mix):
-        label = _("mix-style").format(number=i + 1, weight=entry["weight"])
-        kb.button(text="−", callback_data=MixAction(action="less", index=i))
-        kb.button(text=label, callback_data=MixAction(action="show", index=i))
-        kb.button(text="+", callback_data=MixAction(action="more", index=i))
-    kb.button(text=_("btn-mix-go"), callback_data=MixAction(action="go"))
-    kb.button(text=_("btn-mix-cancel"), callback_data=MixAction(action="cancel"))
+        label = _("mix-style").format(number=i + 1, weight=entry.weight)
+        kb.button(text="−", callback_data=MixButton(action=MixAction.LESS, index=i))
+        kb.button(text=label, callback_data=MixButton(action=MixAction.SHOW, index=i))
+        kb.button(text="+", callback_data=MixButton(action=MixAction.MORE, index=i))
+    kb.button(text=_("btn-mix-go"), callback_data=MixButton(action=MixAction.GO))
+    kb.button(text=_("btn-mix-cancel"), callback_data=MixButton(action=MixAction.CANCEL))
     kb.adjust(*([3] * len(mix)), 2)
     return kb.as_markup()
 
@@ -65,16 +73,18 @@ def settings_keyboard(prefs: preferences.Preferences) -> InlineKeyboardMarkup:
         mark = "• " if abs(alpha - prefs.alpha) < 1e-6 else ""
         kb.button(
             text=f"{mark}{round(alpha * 100)}%",
-            callback_data=SettingChoice(field="alpha", value=str(alpha)),
+            callback_data=SettingChoice(field=SettingField.ALPHA, value=str(alpha)),
         )
     state = _("on") if prefs.preserve_color else _("off")
     kb.button(
         text=_("btn-colours-setting").format(state=state),
-        callback_data=SettingChoice(field="colours", value="0" if prefs.preserve_color else "1"),
+        callback_data=SettingChoice(
+            field=SettingField.COLOURS, value="0" if prefs.preserve_color else "1"
+        ),
     )
     for size in preferences.SIZES:
         mark = "• " if size == prefs.size else ""
-        data = SettingChoice(field="size", value=str(size))
+        data = SettingChoice(field=SettingField.SIZE, value=str(size))
         kb.button(text=mark + size_label(size), callback_data=data)
     kb.adjust(len(preferences.STRENGTHS), 1, len(preferences.SIZES))
     return kb.as_markup()

@@ -1,9 +1,8 @@
-"""A user's /settings and the style-strength steps the result buttons move along."""
+"""A user's /settings: their choices, the defaults, and the steps of the strength buttons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 ALPHA_STEP = 0.2
 ALPHA_MIN = 0.2
@@ -12,21 +11,17 @@ DEFAULT_ALPHA = 0.8  # leaves room for "stronger" under the first result
 STRENGTHS = (0.2, 0.4, 0.6, 0.8, 1.0)
 SIZES = (512, 1024, 0)  # shorter side of results from photos; 0 keeps the photo's own
 
+# The values /settings buttons carry, as their callback data spells them.
+STRENGTH_VALUES = frozenset(str(alpha) for alpha in STRENGTHS)
+SIZE_VALUES = frozenset(str(size) for size in SIZES)
+SWITCH_VALUES = frozenset({"0", "1"})
+
 
 @dataclass(frozen=True)
 class Preferences:
-    alpha: float
-    preserve_color: bool
-    size: int
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any], default_size: int) -> Preferences:
-        """The user's choices from the chat's FSM data, defaults where none was made."""
-        return cls(
-            alpha=float(data.get("alpha", DEFAULT_ALPHA)),
-            preserve_color=bool(data.get("preserve_color", False)),
-            size=int(data.get("size", default_size)),
-        )
+    alpha: float = DEFAULT_ALPHA
+    preserve_color: bool = False
+    size: int = 512
 
 
 def stronger(alpha: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from enum import Enum
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
@@ -21,13 +22,22 @@ from rq import Queue
 from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 
-from bot.loops import stop_if_cancelled
-from bot.records import JobRecord, JobStore
+from bot.cancellation import stop_if_cancelled
+from bot.job_records import JobRecord, JobStore
 
 log = logging.getLogger(__name__)
 ACTION_EVERY = 4.0  # seconds; Telegram shows a chat action for about five
 
-Progress = tuple[str, int]  # ("queued", jobs ahead) | ("started", 0) | ("other", 0)
+
+class Stage(Enum):
+    """Where a job stands in RQ, as the status message tells it."""
+
+    QUEUED = "queued"  # waiting, with a number of jobs ahead
+    STARTED = "started"  # a worker runs it
+    OTHER = "other"  # finished, failed or gone: the delivery loop takes over
+
+
+Progress = tuple[Stage, int]  # the stage, and the jobs ahead when queued
 
 
 def job_progress(queue: Queue, job_ids: list[str]) -> dict[str, Progress]:
@@ -37,14 +47,14 @@ def job_progress(queue: Queue, job_ids: list[str]) -> dict[str, Progress]:
         try:
             status = Job(job_id, connection=queue.connection).get_status()
         except InvalidJobOperation:  # RQ no longer holds the job
-            out[job_id] = ("other", 0)
+            out[job_id] = (Stage.OTHER, 0)
             continue
         if status == JobStatus.QUEUED:
-            out[job_id] = ("queued", queue.get_job_position(job_id) or 0)
+            out[job_id] = (Stage.QUEUED, queue.get_job_position(job_id) or 0)
         elif status == JobStatus.STARTED:
-            out[job_id] = ("started", 0)
+            out[job_id] = (Stage.STARTED, 0)
         else:
-            out[job_id] = ("other", 0)
+            out[job_id] = (Stage.OTHER, 0)
     return out
 
 
@@ -86,26 +96,26 @@ class ProgressLoop:
             if record is None:
                 await self.store.forget(job_id)
                 continue
-            if stage == "other":  # finished, failed or gone: the delivery loop takes over
+            if stage is Stage.OTHER:
                 continue
-            await self.store.keep_claim(record.chat_id)
-            with self.i18n.context(), self.i18n.use_locale(record.locale):
-                text = _("working") if stage == "started" else _("queued").format(ahead=ahead)
+            await self.store.keep_claim(record.request.chat_id)
+            with self.i18n.context(), self.i18n.use_locale(record.request.reply.locale):
+                queued = _("queued").format(ahead=ahead)
+                text = _("working") if stage is Stage.STARTED else queued
             await self._show(record, text)
-            if stage == "started":
+            if stage is Stage.STARTED:
                 await self._upload_action(record)
 
     async def _show(self, record: JobRecord, text: str) -> None:
-        if record.status_message_id is None or self._shown.get(record.job_id) == text:
+        chat_id, status = record.request.chat_id, record.request.reply.status_message_id
+        if status is None or self._shown.get(record.job_id) == text:
             return
         try:
-            await self.bot.edit_message_text(
-                text=text, chat_id=record.chat_id, message_id=record.status_message_id
-            )
+            await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=status)
         except TelegramUnauthorizedError:
             raise
         except TelegramAPIError as e:  # not modified, deleted meanwhile, flood control, …
-            log.debug("chat %s: status not updated: %s", record.chat_id, e)
+            log.debug("chat %s: status not updated: %s", chat_id, e)
             if "not modified" not in str(e):
                 return
         self._shown[record.job_id] = text
@@ -116,8 +126,8 @@ class ProgressLoop:
             return
         self._last_action[record.job_id] = now
         try:
-            await self.bot.send_chat_action(record.chat_id, ChatAction.UPLOAD_PHOTO)
+            await self.bot.send_chat_action(record.request.chat_id, ChatAction.UPLOAD_PHOTO)
         except TelegramUnauthorizedError:
             raise
         except TelegramAPIError as e:
-            log.debug("chat %s: chat action not sent: %s", record.chat_id, e)
+            log.debug("chat %s: chat action not sent: %s", record.request.chat_id, e)

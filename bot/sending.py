@@ -8,7 +8,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
-from bot.settings import MB
+from bot.config import MB
+from worker.contract import OutputFormat
 
 log = logging.getLogger(__name__)
 PHOTO_MAX_BYTES = 10 * MB
@@ -32,15 +33,15 @@ async def send_result(
     chat_id: int,
     data: bytes,
     *,
-    fmt: str,
+    fmt: OutputFormat,
     width: int,
     height: int,
     as_document: bool,
     keyboard: InlineKeyboardMarkup | None,
 ) -> Message:
     """Send the picture with its buttons; as a file when asked or when a photo cannot be."""
-    name = "adain.png" if fmt == "png" else "adain.jpg"
-    if not as_document and fmt != "png" and fits_photo(len(data), width, height):
+    name = "adain.png" if fmt is OutputFormat.PNG else "adain.jpg"
+    if not as_document and fmt is not OutputFormat.PNG and fits_photo(len(data), width, height):
         try:
             return await bot.send_photo(
                 chat_id, BufferedInputFile(data, name), reply_markup=keyboard

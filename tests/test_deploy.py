@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import Settings as BotSettings
+from bot.config import BotConfig
 from worker import contract
-from worker.settings import WorkerSettings
+from worker.config import WorkerConfig
 
 REPO = Path(__file__).parents[1]
 
@@ -116,8 +116,8 @@ def test_env_example_documents_every_setting() -> None:
     text = (REPO / ".env.example").read_text()
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.M))
     documented |= set(re.findall(r"\b([A-Z][A-Z0-9_]{3,})\b sets", text))
-    settings = {name.upper() for name in BotSettings.model_fields}
-    settings |= {name.upper() for name in WorkerSettings.model_fields}
+    settings = {name.upper() for name in BotConfig.model_fields}
+    settings |= {name.upper() for name in WorkerConfig.model_fields}
     # the compose file fills these in itself from the services' layout
     settings -= {"REDIS_URL", "WEIGHTS_DIR", "STYLES_DIR", "METRICS_PORT"}
     assert settings - documented == set()

@@ -1,4 +1,4 @@
-"""`python -m worker`: build the worker from settings and run it; `python -m worker health`.
+"""`python -m worker`: build the worker from its configuration and run it; `… health` checks it.
 
 Start-up problems an operator can fix (a setting, the weights, Redis) end the process with one
 line on stderr and exit status 1. The health check imports no torch: Docker runs it often.
@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from redis import Redis
 from redis.exceptions import RedisError
 
+from worker.config import WorkerConfig
 from worker.health import check_health
-from worker.settings import WorkerSettings
 
 log = logging.getLogger("worker")
 
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m worker [health]", file=sys.stderr)
         return 2
     try:
-        settings = WorkerSettings()
+        settings = WorkerConfig()
         redis = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     except (ValidationError, ValueError) as exc:
         return _fail(f"invalid worker setting: {_first_line(exc)}")
@@ -44,21 +44,24 @@ def main(argv: list[str]) -> int:
     return _run(settings, redis)
 
 
-def _run(settings: WorkerSettings, redis: Redis) -> int:
+def _run(settings: WorkerConfig, redis: Redis) -> int:
     # Imported here, not above: the health check must not pay for importing torch.
     from model.device import resolve_device
-    from model.layout import WeightsError
+    from model.images import DEFAULT_MAX_PIXELS
     from model.stylizer import Stylizer
+    from model.weights.load import WeightsError
     from worker.cached_stylizer import CachedStylizer
-    from worker.delivery import Deliveries
     from worker.metrics import Metrics
+    from worker.publishing import ResultPublisher
     from worker.rq_worker import StylizeWorker
     from worker.runtime import Runtime
 
     try:
         device = resolve_device(settings.device)
-        limits = {"max_pixels": settings.max_pixels} if settings.max_pixels else {}
-        model = Stylizer.from_dir(settings.weights_dir, device, fast=settings.fast_path, **limits)
+        max_pixels = settings.max_pixels or DEFAULT_MAX_PIXELS
+        model = Stylizer.from_dir(
+            settings.weights_dir, device, max_pixels, fast=settings.fast_path
+        )
     except (ValueError, WeightsError) as exc:
         return _fail(f"cannot load the model: {_first_line(exc)}")
     log.info("model loaded on %s (%s); warm-up took %.2f s", device, model.engine, model.warm_up())
@@ -69,7 +72,8 @@ def _run(settings: WorkerSettings, redis: Redis) -> int:
         content_items=settings.content_cache_size,
         content_bytes=settings.content_cache_mb << 20,
     )  # fmt: skip
-    rt = Runtime(cached, redis, Deliveries(redis), metrics, jpeg_quality=settings.jpeg_quality)
+    publisher = ResultPublisher(redis)
+    rt = Runtime(cached, redis, publisher, metrics, jpeg_quality=settings.jpeg_quality)
     worker = StylizeWorker(
         rt, name=settings.worker_name, heartbeat_interval=settings.heartbeat_interval,
         maintenance_interval=settings.maintenance_interval, worker_ttl=settings.worker_ttl,

@@ -21,7 +21,9 @@ Flow
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from redis import Redis
@@ -30,7 +32,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 QUEUE_NAME = "stylize"
-JOB_FUNC = "worker.jobs.stylize"
+JOB_FUNC = "worker.stylize_job.run"
 DELIVERY_STREAM = "adain:deliveries"
 DELIVERY_GROUP = "bot"
 
@@ -40,19 +42,6 @@ JOB_TIMEOUT = 300  # seconds one job may run before RQ gives up on it
 JOB_RETRIES = 2  # re-runs after a transient failure or a worker lost mid-job
 DELIVERY_STREAM_MAXLEN = 100_000  # approximate cap, so an absent bot cannot fill Redis
 DELIVERED_TTL = 2 * INPUT_TTL  # seconds delivered_key outlives its event: a re-run adds none
-
-# Error codes of delivery events. The bot turns each into a message in the user's language.
-ERROR_CODES = (
-    "not_image",  # the bytes are not a picture
-    "broken",  # a picture that fails to decode (truncated upload, corrupt file)
-    "too_large",  # more pixels than the worker accepts, decompression bombs included
-    "too_small",  # a side below the minimum
-    "expired",  # the input bytes are gone from Redis (TTL passed)
-    "out_of_memory",  # still out of memory after a retry at a smaller size
-    "internal",  # anything else: the job failed for good after its retries
-)
-
-OUTPUT_FORMATS = ("jpeg", "png")
 
 
 def image_key(file_unique_id: str) -> str:
@@ -70,10 +59,51 @@ def delivered_key(job_id: str) -> str:
     return f"adain:delivered:{job_id}"
 
 
+class ErrorCode(StrEnum):
+    """Why a job made no picture; the bot turns each into a message in the user's language."""
+
+    NOT_IMAGE = "not_image"  # the bytes are not a picture
+    BROKEN = "broken"  # a picture that fails to decode (truncated upload, corrupt file)
+    TOO_LARGE = "too_large"  # more pixels than the worker accepts, decompression bombs included
+    TOO_SMALL = "too_small"  # a side below the minimum
+    EXPIRED = "expired"  # the input bytes are gone from Redis (TTL passed)
+    OUT_OF_MEMORY = "out_of_memory"  # still out of memory after a retry at a smaller size
+    INTERNAL = "internal"  # anything else: the job failed for good after its retries
+
+
+class OutputFormat(StrEnum):
+    JPEG = "jpeg"
+    PNG = "png"
+
+
 @dataclass(frozen=True)
 class StyleRef:
     key: str  # Redis key of the style image's bytes
     weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """How the bot answers a job: its own facts, which workers carry back untouched.
+
+    Each lives here only: the delivery loop reads them from the event, never from elsewhere.
+    """
+
+    locale: str = "en"  # the language of the answer
+    status_message_id: int | None = None  # the "queued … / working…" message to remove
+    as_document: bool = False  # the picture came as a file: the result goes back as one
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReplyContext:
+        status = data.get("status_message_id")
+        return cls(
+            locale=str(data.get("locale", "en")),
+            status_message_id=None if status is None else int(status),
+            as_document=bool(data.get("as_document", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,9 +117,8 @@ class JobRequest:
     preserve_color: bool = False
     size: int = 512  # shorter side of the output in pixels; 0 keeps the original resolution
     style_size: int = 512
-    output_format: str = "jpeg"
-    locale: str = "en"
-    extra: dict[str, Any] = field(default_factory=dict)  # the bot's own context, echoed back
+    output_format: OutputFormat = OutputFormat.JPEG
+    reply: ReplyContext = field(default_factory=ReplyContext)
 
     def __post_init__(self) -> None:
         if not self.styles:
@@ -100,12 +129,21 @@ class JobRequest:
             raise ValueError("style weights must be non-negative and not all zero")
         if self.size < 0 or self.style_size < 0:
             raise ValueError("sizes must be 0 (original) or positive")
-        if self.output_format not in OUTPUT_FORMATS:
-            raise ValueError(f"output_format must be one of {OUTPUT_FORMATS}")
+        if self.output_format not in tuple(OutputFormat):
+            raise ValueError(f"output_format must be one of {[f.value for f in OutputFormat]}")
+        # Accept the plain string too ("png"), and hold the member from here on.
+        object.__setattr__(self, "output_format", OutputFormat(self.output_format))
+
+    @property
+    def image_keys(self) -> tuple[str, ...]:
+        """Redis keys of every input picture: the content, then each style."""
+        return (self.content_key, *(s.key for s in self.styles))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["styles"] = [asdict(s) for s in self.styles]
+        data["output_format"] = str(self.output_format)
+        data["reply"] = self.reply.to_dict()
         json.dumps(data)  # refuse anything JSON cannot carry here, not on the worker
         return data
 
@@ -113,6 +151,8 @@ class JobRequest:
     def from_dict(cls, data: dict[str, Any]) -> JobRequest:
         fields = dict(data)
         fields["styles"] = tuple(StyleRef(**s) for s in fields["styles"])
+        fields["output_format"] = OutputFormat(fields.get("output_format", "jpeg"))
+        fields["reply"] = ReplyContext.from_dict(fields.get("reply") or {})
         return cls(**fields)
 
 
@@ -123,11 +163,11 @@ class DeliveryEvent:
     job: str
     chat: int
     result: str | None = None  # Redis key of the encoded image
-    error: str | None = None  # one of ERROR_CODES
-    format: str = "jpeg"
+    error: ErrorCode | None = None
+    format: OutputFormat = OutputFormat.JPEG
     width: int = 0
     height: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    reply: ReplyContext = field(default_factory=ReplyContext)  # the request's, echoed back
 
     def to_fields(self) -> dict[str, str]:
         """Flat string fields, as a Redis Stream entry holds them."""
@@ -136,30 +176,38 @@ class DeliveryEvent:
             "chat": str(self.chat),
             "result": self.result or "",
             "error": self.error or "",
-            "format": self.format,
+            "format": str(self.format),
             "width": str(self.width),
             "height": str(self.height),
-            "extra": json.dumps(self.extra),
+            "reply": json.dumps(self.reply.to_dict()),
         }
 
     @classmethod
-    def from_fields(cls, fields: dict[bytes | str, bytes | str]) -> DeliveryEvent:
-        f = {
-            (k.decode() if isinstance(k, bytes) else k): (
-                v.decode() if isinstance(v, bytes) else v
-            )
-            for k, v in fields.items()
-        }
+    def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> DeliveryEvent:
+        """Parse a stream entry; an unknown error code reads as ``internal``."""
+        f = {_text(k): _text(v) for k, v in fields.items()}
+        error = f.get("error") or None
         return cls(
             job=f["job"],
             chat=int(f["chat"]),
             result=f.get("result") or None,
-            error=f.get("error") or None,
-            format=f.get("format", "jpeg"),
+            error=None if error is None else _error_code(error),
+            format=OutputFormat(f.get("format") or "jpeg"),
             width=int(f.get("width", 0)),
             height=int(f.get("height", 0)),
-            extra=json.loads(f.get("extra") or "{}"),
+            reply=ReplyContext.from_dict(json.loads(f.get("reply") or "{}")),
         )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _error_code(value: str) -> ErrorCode:
+    try:
+        return ErrorCode(value)
+    except ValueError:
+        return ErrorCode.INTERNAL
 
 
 def queue(connection: Redis) -> Queue:

@@ -8,38 +8,36 @@ deliver-once script as results, so a job that had already delivered stays silent
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from redis.exceptions import RedisError
 from rq.exceptions import DeserializationError
 from rq.job import Job
 
-from worker.contract import DeliveryEvent
-from worker.delivery import Deliveries
+from worker.contract import DeliveryEvent, ErrorCode, JobRequest
 from worker.metrics import Metrics
+from worker.publishing import ResultPublisher
 
 log = logging.getLogger(__name__)
 
 
-def report_internal_error(job: Job, deliveries: Deliveries, metrics: Metrics) -> bool:
+def report_internal_error(job: Job, publisher: ResultPublisher, metrics: Metrics) -> bool:
     """Send the ``internal`` event for `job`; False when it cannot or need not be sent."""
     try:
-        request: Any = job.kwargs.get("request")
-        chat = int(request["chat_id"])
-        extra = dict(request.get("extra") or {})
-        output_format = str(request.get("output_format") or "jpeg")
+        request = JobRequest.from_dict(job.kwargs["request"])
     except (DeserializationError, AttributeError, KeyError, TypeError, ValueError) as exc:
         log.error("job %s failed for good and names no chat to tell (%s)", job.id, exc)
         return False
+    chat = request.chat_id
     event = DeliveryEvent(
-        job=job.id, chat=chat, error="internal", format=output_format, extra=extra
-    )
+        job=job.id, chat=chat, error=ErrorCode.INTERNAL, format=request.output_format,
+        reply=request.reply,
+    )  # fmt: skip
     try:
-        sent = deliveries.send(event)
+        sent = publisher.publish(event)
     except RedisError as exc:
         log.error("job %s failed for good; could not tell chat %s: %s", job.id, chat, exc)
         return False
     if sent:
-        metrics.jobs.labels("internal").inc()
+        metrics.jobs.labels(ErrorCode.INTERNAL).inc()
         log.warning("job %s failed for good; chat %s was sent the internal error", job.id, chat)
     return sent

@@ -94,7 +94,7 @@ class StylizeWorker(SimpleWorker):
         final = self._stopped_job_id == job.id or not job.should_retry
         super().handle_job_failure(job, queue, started_job_registry, exc_string, execution)
         if final:
-            report_internal_error(job, self.runtime.deliveries, self.runtime.metrics)
+            report_internal_error(job, self.runtime.publisher, self.runtime.metrics)
 
     def _tell_user_if_abandoned(
         self,
@@ -112,7 +112,7 @@ class StylizeWorker(SimpleWorker):
                     job.id, job.retries_left,
                 )  # fmt: skip
             else:
-                report_internal_error(job, self.runtime.deliveries, self.runtime.metrics)
+                report_internal_error(job, self.runtime.publisher, self.runtime.metrics)
         return True
 
     @contextmanager

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from redis import Redis
 
 from worker.cached_stylizer import CachedStylizer
-from worker.delivery import Deliveries
 from worker.metrics import Metrics
+from worker.publishing import ResultPublisher
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Runtime:
 
     stylizer: CachedStylizer
     redis: Redis
-    deliveries: Deliveries
+    publisher: ResultPublisher
     metrics: Metrics
     jpeg_quality: int = 92
 

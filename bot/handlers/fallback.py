@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 
@@ -17,8 +17,14 @@ async def unsupported(message: Message) -> None:
     await message.answer(_("unsupported"))
 
 
+async def stale_button(callback: CallbackQuery) -> None:
+    """Answers a press no feature took (a button of an older version, forged data)."""
+    await callback.answer()
+
+
 def build() -> Router:
     router = Router(name="fallback")
     router.message.register(text_hint, F.text)
     router.message.register(unsupported)
+    router.callback_query.register(stale_button)
     return router

@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.conversation import Picture, is_style_caption
-from bot.images import ImageStore, PictureRefused, incoming_file
-from bot.settings import MB
-from bot.studio import Studio
+from bot.chat_state import ChatState, Picture
+from bot.config import MB
+from bot.conversation import Conversation
+from bot.images import ImageStore, PictureRefused, Refusal, incoming_file
+from bot.placement import is_style_caption
 
 
-def refusal_text(reason: str, max_bytes: int) -> str:
-    if reason == "too-big":
+def refusal_text(reason: Refusal, max_bytes: int) -> str:
+    if reason is Refusal.TOO_BIG:
         return _("too-big").format(limit=max_bytes // MB)
-    if reason == "not-image":
+    if reason is Refusal.NOT_IMAGE:
         return _("not-image")
     return _("download-failed")
 
 
 async def take_picture(
     message: Message,
-    state: FSMContext,
     bot: Bot,
     i18n: I18n,
     images: ImageStore,
-    studio: Studio,
+    conversation: Conversation,
+    chat_state: ChatState,
 ) -> None:
     """Downloads the picture into Redis and moves the conversation on."""
     try:
@@ -44,7 +44,7 @@ async def take_picture(
         album=message.media_group_id,
         message_id=message.message_id,
     )
-    await studio.take(bot, message.chat.id, state, picture, i18n.current_locale)
+    await conversation.take(bot, message.chat.id, chat_state, picture, i18n.current_locale)
 
 
 def build() -> Router:

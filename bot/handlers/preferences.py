@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import contextlib
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import preferences
-from bot.callbacks import SettingChoice
+from bot.callbacks import SettingChoice, SettingField
+from bot.chat_state import ChatState
 from bot.keyboards import settings_keyboard, size_label
 from bot.preferences import Preferences
-from bot.settings import Settings
 
 
 def settings_text(prefs: Preferences) -> str:
@@ -26,24 +25,39 @@ def settings_text(prefs: Preferences) -> str:
     )
 
 
-async def show_settings(message: Message, state: FSMContext, settings: Settings) -> None:
+async def show_settings(message: Message, chat_state: ChatState) -> None:
     """Shows the current settings with buttons to change them."""
-    prefs = Preferences.from_data(await state.get_data(), settings.photo_size)
+    prefs = await chat_state.preferences()
     await message.answer(settings_text(prefs), reply_markup=settings_keyboard(prefs))
 
 
-async def change_setting(
-    callback: CallbackQuery, callback_data: SettingChoice, state: FSMContext, settings: Settings
+async def set_strength(
+    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
 ) -> None:
-    """Stores one changed setting and redraws the settings message."""
-    field, value = callback_data.field, callback_data.value
-    if field == "alpha" and float(value) in preferences.STRENGTHS:
-        await state.update_data(alpha=float(value))
-    elif field == "colours":
-        await state.update_data(preserve_color=value == "1")
-    elif field == "size" and int(value) in preferences.SIZES:
-        await state.update_data(size=int(value))
-    prefs = Preferences.from_data(await state.get_data(), settings.photo_size)
+    """Stores the default style strength."""
+    await chat_state.set_alpha(float(callback_data.value))
+    await _saved(callback, chat_state)
+
+
+async def set_colours(
+    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
+) -> None:
+    """Stores whether results keep the photo's colours."""
+    await chat_state.set_preserve_color(callback_data.value == "1")
+    await _saved(callback, chat_state)
+
+
+async def set_size(
+    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
+) -> None:
+    """Stores the size of results from photos."""
+    await chat_state.set_size(int(callback_data.value))
+    await _saved(callback, chat_state)
+
+
+async def _saved(callback: CallbackQuery, chat_state: ChatState) -> None:
+    """Confirms and redraws the settings message."""
+    prefs = await chat_state.preferences()
     await callback.answer(_("settings-saved"))
     if isinstance(callback.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # unchanged: "message is not modified"
@@ -55,5 +69,11 @@ async def change_setting(
 def build() -> Router:
     router = Router(name="settings")
     router.message.register(show_settings, Command("settings"))
-    router.callback_query.register(change_setting, SettingChoice.filter())
+    for field, values, handler in (
+        (SettingField.ALPHA, preferences.STRENGTH_VALUES, set_strength),
+        (SettingField.COLOURS, preferences.SWITCH_VALUES, set_colours),
+        (SettingField.SIZE, preferences.SIZE_VALUES, set_size),
+    ):
+        choice = SettingChoice.filter((F.field == field) & F.value.in_(values))
+        router.callback_query.register(handler, choice)
     return router

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import PresetChoice
-from bot.conversation import Picture
+from bot.chat_state import ChatState, Picture
+from bot.conversation import Conversation
 from bot.images import ImageStore
 from bot.keyboards import presets_keyboard
 from bot.presets import PresetLibrary, preset_key
-from bot.studio import Studio
 from worker import contract
 
 
@@ -30,12 +29,12 @@ async def show_presets(message: Message, presets: PresetLibrary) -> None:
 async def pick_preset(
     callback: CallbackQuery,
     callback_data: PresetChoice,
-    state: FSMContext,
     bot: Bot,
     i18n: I18n,
     presets: PresetLibrary,
     images: ImageStore,
-    studio: Studio,
+    conversation: Conversation,
+    chat_state: ChatState,
 ) -> None:
     """Takes a preset as the style, stored in Redis like an uploaded picture."""
     await callback.answer()
@@ -49,7 +48,8 @@ async def pick_preset(
     data = await presets.read(preset)
     key = contract.image_key(preset_key(data))
     await images.put(key, data)
-    await studio.take(bot, chat_id, state, Picture(key=key, as_style=True), i18n.current_locale)
+    style = Picture(key=key, as_style=True)
+    await conversation.take(bot, chat_id, chat_state, style, i18n.current_locale)
 
 
 def build() -> Router:

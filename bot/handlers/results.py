@@ -1,75 +1,143 @@
-"""Buttons under a result: re-run from the stored pictures with one thing changed."""
+"""Buttons under a result: re-run from the stored pictures with one thing changed.
+
+One handler per action (``ResultButton`` filters on the action); each starts from the pressed
+result's request, and a result whose record or pictures expired asks for the pictures again.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import preferences
-from bot.callbacks import ResultAction
+from bot.callbacks import ResultAction, ResultButton
+from bot.chat_state import ChatState, Content
 from bot.images import ImageStore
-from bot.jobs import RunParams, Submitter
-from bot.records import JobStore
+from bot.job_records import JobStore
+from bot.submission import Submitter
 from worker.contract import JobRequest, StyleRef
 
-ACTIONS = ("weaker", "stronger", "colours", "swap", "restyle")
+Change = Callable[[JobRequest], JobRequest | None]  # None: the button does nothing here
 
 
-def changed(params: RunParams, action: str) -> RunParams:
-    """The parameters of the re-run a button asks for."""
-    if action == "weaker":
-        return dataclasses.replace(params, alpha=preferences.weaker(params.alpha))
-    if action == "stronger":
-        return dataclasses.replace(params, alpha=preferences.stronger(params.alpha))
-    if action == "colours":
-        return dataclasses.replace(params, preserve_color=not params.preserve_color)
-    if action == "swap":
-        style = params.styles[0].key
-        return dataclasses.replace(
-            params, content_key=style, styles=(StyleRef(key=params.content_key),)
-        )
-    raise ValueError(f"unknown result action {action!r}")
+class Reruns:
+    """What every result button needs: the job records, the pictures, the submitter."""
+
+    def __init__(self, store: JobStore, images: ImageStore, submitter: Submitter) -> None:
+        self.store = store
+        self.images = images
+        self.submitter = submitter
+
+    async def earlier_request(
+        self, callback: CallbackQuery, callback_data: ResultButton, bot: Bot
+    ) -> JobRequest | None:
+        """The pressed result's request while its pictures are stored; otherwise says so."""
+        await callback.answer()
+        if callback.message is None:
+            return None
+        record = await self.store.load(callback_data.job)
+        if record is None or not await self.images.refresh(*record.request.image_keys):
+            await bot.send_message(callback.message.chat.id, _("result-expired"))
+            return None
+        return record.request
+
+    async def rerun(
+        self,
+        callback: CallbackQuery,
+        callback_data: ResultButton,
+        bot: Bot,
+        i18n: I18n,
+        change: Change,
+    ) -> None:
+        """Submit the pressed result's request again with ``change`` applied."""
+        request = await self.earlier_request(callback, callback_data, bot)
+        if request is None:
+            return
+        reply = dataclasses.replace(request.reply, locale=i18n.current_locale)
+        changed = change(dataclasses.replace(request, reply=reply))
+        if changed is not None:
+            await self.submitter.submit(bot, changed)
 
 
-async def rerun(
-    callback: CallbackQuery,
-    callback_data: ResultAction,
-    state: FSMContext,
-    bot: Bot,
-    i18n: I18n,
-    store: JobStore,
-    images: ImageStore,
-    submitter: Submitter,
+def weaker_style(request: JobRequest) -> JobRequest:
+    return dataclasses.replace(request, alpha=preferences.weaker(request.alpha))
+
+
+def stronger_style(request: JobRequest) -> JobRequest:
+    return dataclasses.replace(request, alpha=preferences.stronger(request.alpha))
+
+
+def other_colours(request: JobRequest) -> JobRequest:
+    return dataclasses.replace(request, preserve_color=not request.preserve_color)
+
+
+def swapped(request: JobRequest) -> JobRequest | None:
+    """The style becomes the photo and the photo the style; None for a mix."""
+    if len(request.styles) != 1:
+        return None
+    style = request.styles[0].key
+    return dataclasses.replace(
+        request, content_key=style, styles=(StyleRef(key=request.content_key),)
+    )
+
+
+async def weaker(
+    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
 ) -> None:
-    """Re-runs the result's job with the button's change; never asks to upload again."""
-    await callback.answer()
-    if callback.message is None:
+    """Re-runs the result with less of the style."""
+    await reruns.rerun(callback, callback_data, bot, i18n, weaker_style)
+
+
+async def stronger(
+    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
+) -> None:
+    """Re-runs the result with more of the style."""
+    await reruns.rerun(callback, callback_data, bot, i18n, stronger_style)
+
+
+async def colours(
+    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
+) -> None:
+    """Re-runs the result keeping the photo's colours, or back to the style's."""
+    await reruns.rerun(callback, callback_data, bot, i18n, other_colours)
+
+
+async def swap(
+    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
+) -> None:
+    """Re-runs the result with the two pictures' parts swapped (not for mixes)."""
+    await reruns.rerun(callback, callback_data, bot, i18n, swapped)
+
+
+async def restyle(
+    callback: CallbackQuery,
+    callback_data: ResultButton,
+    bot: Bot,
+    reruns: Reruns,
+    chat_state: ChatState,
+) -> None:
+    """Keeps the result's photo and asks for a new style."""
+    request = await reruns.earlier_request(callback, callback_data, bot)
+    if request is None:
         return
-    chat_id = callback.message.chat.id
-    record = await store.load(callback_data.job)
-    params = None
-    if record is not None:
-        params = RunParams.from_request(JobRequest.from_dict(record.request), record.as_document)
-    if params is None or not await images.refresh(*params.image_keys):
-        await bot.send_message(chat_id, _("result-expired"))
-        return
-    if callback_data.action == "restyle":
-        content = {"key": params.content_key, "document": params.as_document}
-        await state.update_data(content=content, styles=None, mix=None)
-        await bot.send_message(chat_id, _("restyle-prompt"))
-        return
-    if callback_data.action == "swap" and len(params.styles) != 1:
-        return
-    params = changed(params, callback_data.action)
-    await submitter.submit(bot, chat_id, params, i18n.current_locale)
+    content = Content(key=request.content_key, document=request.reply.as_document)
+    await chat_state.restyle(content)
+    await bot.send_message(request.chat_id, _("restyle-prompt"))
 
 
 def build() -> Router:
     router = Router(name="results")
-    router.callback_query.register(rerun, ResultAction.filter(F.action.in_(ACTIONS)))
+    for action, handler in (
+        (ResultAction.WEAKER, weaker),
+        (ResultAction.STRONGER, stronger),
+        (ResultAction.COLOURS, colours),
+        (ResultAction.SWAP, swap),
+        (ResultAction.RESTYLE, restyle),
+    ):
+        router.callback_query.register(handler, ResultButton.filter(F.action == action))
     return router

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+
+from bot.chat_state import ChatState
 
 
 async def start(message: Message) -> None:
@@ -19,9 +20,9 @@ async def show_help(message: Message) -> None:
     await message.answer(_("help"))
 
 
-async def forget(message: Message, state: FSMContext) -> None:
+async def forget(message: Message, chat_state: ChatState) -> None:
     """Forgets the current pictures and any mix in progress, keeping the settings."""
-    await state.update_data(content=None, styles=None, mix=None, album=None)
+    await chat_state.forget_pictures()
     await message.answer(_("new-done"))
 
 

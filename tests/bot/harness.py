@@ -16,11 +16,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.app import BotApp
-from bot.settings import Settings
+from bot.config import BotConfig
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import image_bytes, natural_image
 from worker import contract
-from worker.contract import DeliveryEvent
+from worker.contract import DeliveryEvent, ErrorCode, JobRequest, OutputFormat
 
 
 def picture(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "JPEG") -> bytes:
@@ -40,7 +40,7 @@ class BotHarness:
         self.app: BotApp | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def settings(self) -> Settings:
+    def config(self) -> BotConfig:
         values: dict[str, Any] = {
             "bot_token": self.api.token,
             "redis_url": self.redis_url,
@@ -49,10 +49,10 @@ class BotHarness:
             "progress_interval": 0.1,
             "polling_timeout": 5,
         }
-        return Settings(**(values | self.overrides))
+        return BotConfig(**(values | self.overrides))
 
     async def start(self) -> None:
-        self.app = BotApp(self.settings())
+        self.app = BotApp(self.config())
         self._task = asyncio.create_task(self.app.run(handle_signals=False))
 
     async def stop(self) -> None:
@@ -113,15 +113,16 @@ class BotHarness:
         if error is None:
             result = contract.result_key(job_id)
             self.redis.set(result, image or picture(*size), ex=contract.RESULT_TTL)
+        job = JobRequest.from_dict(request)
         event = DeliveryEvent(
             job=job_id,
-            chat=request["chat_id"],
+            chat=job.chat_id,
             result=result,
-            error=error,
-            format=fmt,
+            error=None if error is None else ErrorCode(error),
+            format=OutputFormat(fmt),
             width=size[0],
             height=size[1],
-            extra=request.get("extra", {}),
+            reply=job.reply,
         )
         self.redis.xadd(contract.DELIVERY_STREAM, event.to_fields())
 

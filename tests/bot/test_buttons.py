@@ -1,13 +1,15 @@
-"""Acceptance 3: result buttons re-run with the expected parameters; presets, mixes, settings."""
+"""Result buttons re-run with the expected parameters; presets, mixes, settings."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.callbacks import MixAction, MixButton, ResultAction, ResultButton
 from tests.bot.harness import BotHarness, picture, text
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.telegram_types import SentMessage
@@ -22,6 +24,11 @@ def last_saying(api: FakeBotAPI, words: str) -> SentMessage | None:
     return messages[-1] if messages and messages[-1].text == words else None
 
 
+def result_job(harness: BotHarness, result: SentMessage) -> str:
+    """The job whose result ``result`` is (its buttons name it)."""
+    return ResultButton.unpack(result.buttons[-1][1]).job
+
+
 async def deliver_next(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, Any], SentMessage]:
     """Take the next job as a worker, deliver it, and return its request and result message."""
     before = len(api.results(CHAT))
@@ -32,45 +39,85 @@ async def deliver_next(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, 
     return request, results[-1]
 
 
-async def test_each_result_button_reruns_from_the_stored_pictures(
-    api: FakeBotAPI, harness: BotHarness
-) -> None:
+async def first_result(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, Any], SentMessage]:
+    """A photo and a style sent, and the result delivered."""
     api.send_photo(CHAT, picture(seed=1))
     api.send_photo(CHAT, picture(seed=2))
-    first, result = await deliver_next(api, harness)
-    content, style = first["content_key"], first["styles"][0]["key"]
+    return await deliver_next(api, harness)
+
+
+def press(api: FakeBotAPI, result: SentMessage, action: ResultAction, job: str) -> None:
+    """Press the result's button for ``action``, built as the bot builds it."""
+    api.press(CHAT, result.message_id, ResultButton(action=action, job=job).pack())
+
+
+def unchanging(request: dict[str, Any]) -> dict[str, Any]:
+    """A request without what every new job has anew (its status message)."""
+    return {**request, "reply": {**request["reply"], "status_message_id": None}}
+
+
+@pytest.mark.parametrize(
+    ("action", "label", "change"),
+    [
+        (ResultAction.STRONGER, "btn-stronger", lambda first: {"alpha": 1.0}),
+        (ResultAction.WEAKER, "btn-weaker", lambda first: {"alpha": pytest.approx(0.6)}),
+        (ResultAction.COLOURS, "btn-keep-colours", lambda first: {"preserve_color": True}),
+        (
+            ResultAction.SWAP,
+            "btn-swap",
+            lambda first: {
+                "content_key": first["styles"][0]["key"],
+                "styles": [{"key": first["content_key"], "weight": 1.0}],
+            },
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+async def test_a_result_button_reruns_from_the_stored_pictures_with_one_change(
+    api: FakeBotAPI,
+    harness: BotHarness,
+    action: ResultAction,
+    label: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    first, result = await first_result(api, harness)
+    job = result_job(harness, result)
+    assert result.button(text(label)) == ResultButton(action=action, job=job).pack()
     uploads = len(api.calls("getFile"))
 
-    api.press_button(result, text("btn-stronger"))
-    stronger, stronger_result = await deliver_next(api, harness)
-    assert (stronger["alpha"], stronger["content_key"], stronger["styles"]) == (
-        1.0,
-        content,
-        first["styles"],
-    )
-    assert text("btn-stronger") not in [label for label, _ in stronger_result.buttons]
+    press(api, result, action, job)
+    rerun, _ = await deliver_next(api, harness)
 
-    api.press_button(result, text("btn-weaker"))
-    weaker, _ = await deliver_next(api, harness)
-    assert weaker["alpha"] == pytest.approx(0.6)
+    assert unchanging(rerun) == unchanging(first) | change(first)
+    assert len(api.calls("getFile")) == uploads  # nothing downloaded again
 
-    api.press_button(result, text("btn-keep-colours"))
-    colours, colours_result = await deliver_next(api, harness)
-    assert colours["preserve_color"] is True and colours["alpha"] == first["alpha"]
-    api.press_button(colours_result, text("btn-style-colours"))
+
+async def test_buttons_follow_the_result_they_are_under(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    _, result = await first_result(api, harness)
+    press(api, result, ResultAction.STRONGER, result_job(harness, result))
+    _, strongest = await deliver_next(api, harness)
+    assert text("btn-stronger") not in [label for label, _ in strongest.buttons]
+
+    press(api, result, ResultAction.COLOURS, result_job(harness, result))
+    colours, coloured = await deliver_next(api, harness)
+    assert colours["preserve_color"] is True
+    press(api, coloured, ResultAction.COLOURS, result_job(harness, coloured))
     back, _ = await deliver_next(api, harness)
     assert back["preserve_color"] is False
 
-    api.press_button(result, text("btn-swap"))
-    swapped, _ = await deliver_next(api, harness)
-    assert swapped["content_key"] == style
-    assert swapped["styles"] == [{"key": content, "weight": 1.0}]
 
-    api.press_button(result, text("btn-restyle"))
+async def test_restyle_keeps_the_photo_and_waits_for_a_new_style(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    first, result = await first_result(api, harness)
+    uploads = len(api.calls("getFile"))
+    press(api, result, ResultAction.RESTYLE, result_job(harness, result))
     await api.until(lambda: text("restyle-prompt") in api.texts(CHAT))
     new_style = api.send_photo(CHAT, picture(seed=3))
     restyled, _ = await deliver_next(api, harness)
-    assert restyled["content_key"] == content
+    assert restyled["content_key"] == first["content_key"]
     assert restyled["styles"][0]["key"] == contract.image_key(
         new_style["photo"][-1]["file_unique_id"]
     )
@@ -80,11 +127,9 @@ async def test_each_result_button_reruns_from_the_stored_pictures(
 async def test_button_of_an_expired_result_asks_for_the_pictures_again(
     api: FakeBotAPI, harness: BotHarness
 ) -> None:
-    api.send_photo(CHAT, picture(seed=1))
-    api.send_photo(CHAT, picture(seed=2))
-    first, result = await deliver_next(api, harness)
+    first, result = await first_result(api, harness)
     harness.redis.delete(first["content_key"])  # its TTL passed
-    api.press_button(result, text("btn-stronger"))
+    press(api, result, ResultAction.STRONGER, result_job(harness, result))
     await api.until(lambda: text("result-expired") in api.texts(CHAT))
     assert harness.queued() == []
 
@@ -150,7 +195,7 @@ async def test_mix_of_uploads_and_a_preset_with_weights(
     gallery = await api.until(lambda: last_saying(api, text("presets-title")))
     api.press_button(gallery, "The scream")
     panel = await api.until(lambda: last_saying(api, text("mix-status", count=2)))
-    api.press(CHAT, panel.message_id, "m:more:0")
+    api.press(CHAT, panel.message_id, MixButton(action=MixAction.MORE, index=0).pack())
     await api.until(
         lambda: (
             text("mix-style", number=1, weight=2)

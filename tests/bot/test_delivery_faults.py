@@ -1,4 +1,4 @@
-"""Acceptance 5: flood control is waited out; a user who blocked the bot stops no one else."""
+"""Flood control is waited out; a user who blocked the bot stops no one else."""
 
 from __future__ import annotations
 

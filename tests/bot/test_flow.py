@@ -1,4 +1,4 @@
-"""Acceptance 1: content then style → a job under the worker's contract → the result, acked."""
+"""Content then style → a job under the worker's contract → the result, acked."""
 
 from __future__ import annotations
 
@@ -35,8 +35,7 @@ async def test_pair_is_queued_shown_delivered_and_acknowledged(
         "size": 512,
         "style_size": 512,
         "output_format": "jpeg",
-        "locale": "en",
-        "extra": {"status": status.message_id, "as_document": False, "locale": "en"},
+        "reply": {"locale": "en", "status_message_id": status.message_id, "as_document": False},
     }
     assert harness.redis.get(request["content_key"]) == content
     assert 0 < harness.redis.ttl(request["content_key"]) <= contract.INPUT_TTL

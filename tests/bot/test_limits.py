@@ -1,4 +1,4 @@
-"""Acceptance 6: one job per chat, a queue cap, size and type limits: clear replies, no jobs."""
+"""One job per chat, a queue cap, size and type limits: clear replies, no jobs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 4: every text in English and Russian; the conversation walked in both."""
+"""Every text in English and Russian; the conversation walked in both."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ async def test_conversation_in_the_users_language(
     api.send_photo(chat, picture(seed=2))
     await says("queued", ahead=0)
     job_id, request = await harness.next_job()
-    assert request["locale"] == locale
+    assert request["reply"]["locale"] == locale
     harness.start_job(job_id)
     await says("working")
     harness.finish_job(job_id, request)

@@ -1,5 +1,5 @@
-"""The real ``python -m bot``: killed and restarted it loses nothing (acceptance 2); its logs
-never show the token (acceptance 7); it never imports torch."""
+"""The real ``python -m bot``: killed and restarted it loses nothing; its logs
+never show the token; it never imports torch."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The token never reaches a log line: messages, arguments, tracebacks, URLs (acceptance 7)."""
+"""The token never reaches a log line: messages, arguments, tracebacks, URLs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 2 (in-process): a restart loses no half-made pair and no unsent result."""
+"""A restart loses no half-made pair and no unsent result."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ async def test_delivery_read_before_a_crash_is_sent_after_restart_once(
     await harness.stop()
     harness.finish_job(job_id, request)
     # The stopped bot's consumer reads the entry and "dies" before acknowledging it.
-    consumer = harness.settings().delivery_consumer
+    consumer = harness.config().delivery_consumer
     harness.redis.xreadgroup(
         contract.DELIVERY_GROUP, consumer, {contract.DELIVERY_STREAM: ">"}, count=1
     )

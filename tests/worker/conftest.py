@@ -13,8 +13,8 @@ from model.stylizer import Stylizer
 from worker import contract
 from worker.cached_stylizer import CachedStylizer
 from worker.contract import DeliveryEvent
-from worker.delivery import Deliveries
 from worker.metrics import Metrics
+from worker.publishing import ResultPublisher
 from worker.rq_worker import StylizeWorker
 from worker.runtime import Runtime
 
@@ -38,7 +38,7 @@ def make_runtime(redis: Redis) -> Callable[..., Runtime]:
     def make(model: Stylizer, **cache_bounds: int) -> Runtime:
         metrics = Metrics()
         cached = CachedStylizer(model, metrics, **cache_bounds)
-        return Runtime(cached, redis, Deliveries(redis), metrics)
+        return Runtime(cached, redis, ResultPublisher(redis), metrics)
 
     return make
 

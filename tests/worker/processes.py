@@ -10,14 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.lifetime import die_with_parent
-from worker.settings import WorkerSettings
+from worker.config import WorkerConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def worker_env(**settings: str) -> dict[str, str]:
     """This environment without any worker setting of the developer's, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in WorkerSettings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.lower() not in WorkerConfig.model_fields}
     env.update(DEVICE="cpu", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
     env.update(settings)
     return env

@@ -15,8 +15,8 @@ from rq.job import Job, JobStatus
 from model.images import resized_shape
 from tests.helpers import image_bytes, natural_image
 from tests.worker.conftest import delivery_events
-from worker import contract, jobs
-from worker.contract import JobRequest, StyleRef
+from worker import contract, stylize_job
+from worker.contract import JobRequest, ReplyContext, StyleRef
 from worker.rq_worker import StylizeWorker
 from worker.runtime import JobScope, Runtime, entered
 
@@ -51,7 +51,7 @@ def test_job_enqueued_as_the_bot_does_delivers_an_image_of_the_expected_size(
     style = put(redis, "style", image_bytes(natural_image(80, 100, seed=2)))
     request = JobRequest(
         chat_id=42, content_key=content, styles=(StyleRef(style),), size=64, style_size=64,
-        extra={"reply_to": 7},
+        reply=ReplyContext(locale="ru", status_message_id=7, as_document=True),
     )  # fmt: skip
     job = contract.enqueue(contract.queue(redis), request)
 
@@ -60,7 +60,7 @@ def test_job_enqueued_as_the_bot_does_delivers_an_image_of_the_expected_size(
     [event] = delivery_events(redis)
     assert (event.job, event.chat, event.error) == (job.id, 42, None)
     assert event.result == contract.result_key(job.id)
-    assert event.extra == {"reply_to": 7}
+    assert event.reply == request.reply  # echoed back untouched
     image = Image.open(io.BytesIO(redis.get(event.result)))
     assert image.format == "JPEG"
     assert image.size == resized_shape(120, 90, 64) == (event.width, event.height)
@@ -131,8 +131,8 @@ def test_a_job_run_twice_delivers_once(redis: Redis, runtime: Runtime) -> None:
     )
 
     with entered(JobScope(runtime, "job-1")):
-        first = jobs.stylize(request.to_dict())
-        second = jobs.stylize(request.to_dict())
+        first = stylize_job.run(request.to_dict())
+        second = stylize_job.run(request.to_dict())
 
     assert first["delivered"] and not second["delivered"]
     [event] = delivery_events(redis)
@@ -141,4 +141,4 @@ def test_a_job_run_twice_delivers_once(redis: Redis, runtime: Runtime) -> None:
 
 def test_the_job_function_outside_a_worker_says_what_is_missing() -> None:
     with pytest.raises(RuntimeError, match="python -m worker"):
-        jobs.stylize({})
+        stylize_job.run({})

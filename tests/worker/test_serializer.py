@@ -11,18 +11,24 @@ import pytest
 from redis import Redis
 
 from worker import contract
-from worker.contract import JobRequest, StyleRef
+from worker.contract import JobRequest, ReplyContext, StyleRef
 
 
 @pytest.mark.parametrize(
-    "extra",
-    [{"sent": datetime(2024, 5, 1)}, {"price": Decimal("1.5")}, {"ids": {1, 2}}],
+    "fields",
+    [
+        {"content_key": datetime(2024, 5, 1)},
+        {"chat_id": Decimal("1.5")},
+        {"reply": ReplyContext(locale={"en", "ru"})},  # a set: not JSON
+    ],
     ids=["datetime", "decimal", "set"],
 )
 def test_arguments_that_would_need_pickle_are_refused_at_enqueue(
-    redis: Redis, extra: dict[str, object]
+    redis: Redis, fields: dict[str, object]
 ) -> None:
-    request = JobRequest(chat_id=1, content_key="c", styles=(StyleRef("s"),), extra=extra)
+    request = JobRequest(
+        **({"chat_id": 1, "content_key": "c", "styles": (StyleRef("s"),)} | fields)
+    )
     q = contract.queue(redis)
 
     with pytest.raises(TypeError, match="not JSON serializable"):
@@ -33,7 +39,7 @@ def test_arguments_that_would_need_pickle_are_refused_at_enqueue(
 def test_a_queued_job_is_plain_json_naming_the_function_by_path(redis: Redis) -> None:
     request = JobRequest(
         chat_id=7, content_key="c", styles=(StyleRef("s1", 2.0), StyleRef("s2")), alpha=0.5,
-        extra={"status": 12},
+        reply=ReplyContext(locale="ru", status_message_id=12, as_document=True),
     )  # fmt: skip
     job = contract.enqueue(contract.queue(redis), request)
 

@@ -1,4 +1,4 @@
-"""What the bot's background loops share: noticing that they were asked to stop."""
+"""How the bot's background loops notice that they were asked to stop."""
 
 from __future__ import annotations
 

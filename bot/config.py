@@ -1,4 +1,4 @@
-"""The bot's configuration, read from environment variables only."""
+"""The bot process's configuration (the operator's), read from environment variables only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MB = 1024 * 1024
 
 
-class Settings(BaseSettings):
+class BotConfig(BaseSettings):
     """Every knob of the bot process; names are the environment variables, upper-cased."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)

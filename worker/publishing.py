@@ -27,18 +27,18 @@ return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, 6))
 """
 
 
-class Deliveries:
+class ResultPublisher:
     """Writes delivery events to `contract.DELIVERY_STREAM`, at most one per job id."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._deliver_once = redis.register_script(_DELIVER_ONCE)
 
-    def delivered(self, job_id: str) -> bool:
+    def published(self, job_id: str) -> bool:
         """Whether an event for this job is already on the stream."""
         return bool(self.redis.exists(contract.delivered_key(job_id)))
 
-    def send(self, event: DeliveryEvent, payload: bytes | None = None) -> bool:
+    def publish(self, event: DeliveryEvent, payload: bytes | None = None) -> bool:
         """Add `event` (and store `payload` under its result key); False if already delivered."""
         if (payload is None) != (event.result is None):
             raise ValueError("an event names a result key exactly when it carries bytes")

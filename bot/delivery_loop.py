@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import cast
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -28,28 +28,30 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bot.cancellation import stop_if_cancelled
+from bot.job_records import JobRecord, JobStore
 from bot.keyboards import result_keyboard
-from bot.loops import stop_if_cancelled
-from bot.records import JobRecord, JobStore
 from bot.sending import send_result
 from worker import contract
-from worker.contract import DeliveryEvent, JobRequest
+from worker.contract import DeliveryEvent, ErrorCode
 
 log = logging.getLogger(__name__)
+Fields = dict[bytes, bytes]  # a stream entry, as the client returns it
 MAX_BACKOFF = 60.0
 
 
-def error_text(code: str) -> str:
-    """The user's message for a worker's error code (current locale)."""
+def error_text(code: ErrorCode) -> str:
+    """The user's message for a worker's error code, in the current locale."""
     texts = {
-        "not_image": _("error-not_image"),
-        "broken": _("error-broken"),
-        "too_large": _("error-too_large"),
-        "too_small": _("error-too_small"),
-        "expired": _("error-expired"),
-        "out_of_memory": _("error-out_of_memory"),
+        ErrorCode.NOT_IMAGE: _("error-not_image"),
+        ErrorCode.BROKEN: _("error-broken"),
+        ErrorCode.TOO_LARGE: _("error-too_large"),
+        ErrorCode.TOO_SMALL: _("error-too_small"),
+        ErrorCode.EXPIRED: _("error-expired"),
+        ErrorCode.OUT_OF_MEMORY: _("error-out_of_memory"),
+        ErrorCode.INTERNAL: _("error-internal"),
     }
-    return texts.get(code) or _("error-internal")
+    return texts[code]
 
 
 class DeliveryLoop:
@@ -106,7 +108,7 @@ class DeliveryLoop:
 
     async def _read(self, start: str, block: bool = False) -> None:
         """Handle entries after ``start`` ("0": pending ones, until none is left; ">": new)."""
-        last = start
+        last: bytes | str = start
         while True:
             response = await self.redis.xreadgroup(
                 contract.DELIVERY_GROUP,
@@ -115,14 +117,16 @@ class DeliveryLoop:
                 count=self.batch,
                 block=self.block_ms if block else None,
             )
-            entries = response[0][1] if response else []
+            # One stream asked for: [[stream, [(entry id, fields), …]]], or nothing.
+            streams = cast("list[tuple[bytes, list[tuple[bytes, Fields]]]]", response or [])
+            entries = streams[0][1] if streams else []
             for entry_id, fields in entries:
                 await self.handle(entry_id, fields)
             if start == ">" or not entries:
                 return
             last = entries[-1][0]
 
-    async def handle(self, entry_id: bytes, fields: dict[Any, Any] | None) -> None:
+    async def handle(self, entry_id: bytes, fields: Fields | None) -> None:
         """Deliver one entry (once per job), clean up after it, then acknowledge it."""
         try:
             event = DeliveryEvent.from_fields(fields or {})
@@ -131,12 +135,11 @@ class DeliveryLoop:
             await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
             return
         record = await self.store.load(event.job)
-        locale = record.locale if record else str(event.extra.get("locale", "en"))
         if not await self.store.was_sent(event.job):
-            with self.i18n.context(), self.i18n.use_locale(locale):
+            with self.i18n.context(), self.i18n.use_locale(event.reply.locale):
                 await self._send_until_done(event, record)
             await self.store.mark_sent(event.job)
-        await self._clean_up(event, record)
+        await self._clean_up(event)
         await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
 
     async def _send_until_done(self, event: DeliveryEvent, record: JobRecord | None) -> None:
@@ -165,16 +168,14 @@ class DeliveryLoop:
 
     async def _send(self, event: DeliveryEvent, record: JobRecord | None) -> None:
         if event.error or not event.result:
-            await self.bot.send_message(event.chat, error_text(event.error or "internal"))
+            await self.bot.send_message(event.chat, error_text(event.error or ErrorCode.INTERNAL))
             return
-        data = await self.redis.get(event.result)
+        data = cast("bytes | None", await self.redis.get(event.result))  # no decoding client
         if data is None:
-            await self.bot.send_message(event.chat, error_text("expired"))
+            await self.bot.send_message(event.chat, error_text(ErrorCode.EXPIRED))
             return
-        keyboard = None
-        if record is not None:
-            keyboard = result_keyboard(event.job, JobRequest.from_dict(record.request))
-        as_document = record.as_document if record else bool(event.extra.get("as_document"))
+        # Without its record (expired) a result has nothing to re-run: no buttons.
+        keyboard = None if record is None else result_keyboard(event.job, record.request)
         await send_result(
             self.bot,
             event.chat,
@@ -182,16 +183,16 @@ class DeliveryLoop:
             fmt=event.format,
             width=event.width,
             height=event.height,
-            as_document=as_document,
+            as_document=event.reply.as_document,
             keyboard=keyboard,
         )
 
-    async def _clean_up(self, event: DeliveryEvent, record: JobRecord | None) -> None:
+    async def _clean_up(self, event: DeliveryEvent) -> None:
         """Remove the status message and the result bytes; free the chat for its next job."""
-        status = record.status_message_id if record else event.extra.get("status")
-        if status:
+        status = event.reply.status_message_id
+        if status is not None:
             with contextlib.suppress(TelegramAPIError):  # already gone, or the chat is
-                await self.bot.delete_message(event.chat, int(status))
+                await self.bot.delete_message(event.chat, status)
         if event.result:
             await self.redis.delete(event.result)
         await self.store.finish(event.chat, event.job)

@@ -1,14 +1,17 @@
-"""What the bot keeps in Redis about its jobs: context per job, one job in flight per chat."""
+"""What the bot keeps in Redis about its jobs: a record per job, one job in flight per chat."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Any
+import logging
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from worker import contract
+from worker.contract import JobRequest
+
+log = logging.getLogger(__name__)
 
 ACTIVE_JOBS = "adain:bot:active"  # set of job ids whose result the chat still waits for
 # A chat's in-flight marker outlives the longest a job can take; the status loop refreshes it
@@ -36,21 +39,22 @@ def sent_key(job_id: str) -> str:
 
 @dataclass(frozen=True)
 class JobRecord:
-    """The bot's context of one job: enough to deliver it and to re-run it from a button."""
+    """The bot's record of one job: the request it enqueued, to re-run it from a button.
+
+    Everything else about the job (chat, language, status message, file or photo) is part
+    of the request, stored once.
+    """
 
     job_id: str
-    chat_id: int
-    locale: str
-    status_message_id: int | None
-    as_document: bool
-    request: dict[str, Any]  # contract.JobRequest.to_dict()
+    request: JobRequest
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps({"job_id": self.job_id, "request": self.request.to_dict()})
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> JobRecord:
-        return cls(**json.loads(raw))
+        data = json.loads(raw)
+        return cls(job_id=data["job_id"], request=JobRequest.from_dict(data["request"]))
 
 
 class JobStore:
@@ -66,11 +70,19 @@ class JobStore:
             await pipe.execute()
 
     async def load(self, job_id: str) -> JobRecord | None:
+        """The record, or None when it expired (or cannot be read: then it is as good as gone)."""
         raw = await self.redis.get(job_key(job_id))
-        return None if raw is None else JobRecord.from_json(raw)
+        if raw is None:
+            return None
+        try:
+            return JobRecord.from_json(raw)
+        except (KeyError, TypeError, ValueError) as e:
+            log.warning("job %s: unreadable record ignored: %s", job_id, e)
+            return None
 
     async def active(self) -> list[str]:
-        return sorted(m.decode() for m in await self.redis.smembers(ACTIVE_JOBS))
+        members = await self.redis.smembers(ACTIVE_JOBS)
+        return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
 
     async def claim_chat(self, chat_id: int, job_id: str) -> bool:
         """Mark the chat busy with this job; False when another job is already in flight."""

@@ -1,4 +1,4 @@
-"""The worker's settings, from environment variables only (names are the upper-case fields)."""
+"""The worker's configuration, from environment variables only (names: the fields, upper-case)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class WorkerSettings(BaseSettings):
+class WorkerConfig(BaseSettings):
     """`python -m worker` reads these; see docs/worker.md for what each one changes.
 
     Nothing here imports torch, so that `python -m worker health` starts fast.
@@ -34,7 +34,7 @@ class WorkerSettings(BaseSettings):
     worker_ttl: int = Field(30, ge=16)  # seconds of silence after which a worker is not alive
 
     @model_validator(mode="after")
-    def _heartbeats_fit_the_ttl(self) -> WorkerSettings:
+    def _heartbeats_fit_the_ttl(self) -> WorkerConfig:
         if 2 * self.heartbeat_interval > self.worker_ttl:
             raise ValueError(
                 "HEARTBEAT_INTERVAL must be at most half of WORKER_TTL, "

@@ -1,15 +1,16 @@
-"""The job functions that RQ runs by dotted path (``contract.JOB_FUNC``).
+"""The job function that RQ runs by dotted path (``contract.JOB_FUNC``).
 
-``stylize(request)`` — the whole job contract:
+``run(request)`` — the whole job contract:
 
 * Argument: ``request``, the JSON dict of a :class:`worker.contract.JobRequest` (chat id, the
   Redis keys of the content bytes and of one or more style images with weights, alpha,
-  preserve-colour, output and style sizes, output format, locale, the bot's ``extra``).
+  preserve-colour, output and style sizes, output format, and the bot's ``reply`` context).
 * Inputs are read from Redis by key. A missing key (TTL passed) is the error ``expired``.
 * The result (JPEG at the runtime's quality, or PNG when asked) goes under
   ``contract.result_key(job_id)`` with ``contract.RESULT_TTL``, and exactly one
-  :class:`~worker.contract.DeliveryEvent` goes to ``contract.DELIVERY_STREAM``, echoing
-  ``extra``. A re-run of a job whose event exists adds nothing (see :mod:`worker.delivery`).
+  :class:`~worker.contract.DeliveryEvent` goes to ``contract.DELIVERY_STREAM``, echoing the
+  ``reply`` context untouched. A re-run of a job whose event exists adds nothing (see
+  :mod:`worker.publishing`).
 * A user's mistake (``model.ImageError``: not_image, broken, too_large, too_small) becomes an
   event with that code; the job itself succeeds. Out of GPU memory retries once at half the
   size (512 for size 0), then sends ``out_of_memory``.
@@ -25,7 +26,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import torch
 from PIL import Image
@@ -33,7 +34,7 @@ from PIL import Image
 from model.images import MIN_SIDE, ImageError
 from worker import contract, runtime
 from worker.cached_stylizer import CachedStylizer
-from worker.contract import DeliveryEvent, JobRequest
+from worker.contract import DeliveryEvent, ErrorCode, JobRequest, OutputFormat
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +45,18 @@ class InputsExpired(LookupError):
     """An input image's bytes are no longer in Redis."""
 
 
-def stylize(request: dict[str, Any]) -> dict[str, Any]:
+def run(request: dict[str, Any]) -> dict[str, Any]:
     """Stylize one request and deliver the result or a user-facing error code."""
     scope = runtime.current()
     rt = scope.runtime
     req = JobRequest.from_dict(request)
-    if rt.deliveries.delivered(scope.job_id):
+    if rt.publisher.published(scope.job_id):
         log.info("job %s: already delivered by an earlier run; nothing to do", scope.job_id)
         return {"outcome": "duplicate", "delivered": False}
 
     started = time.perf_counter()
     image: Image.Image | None = None
-    error: str | None = None
+    error: ErrorCode | None = None
     model_s = 0.0
     size = req.size
     try:
@@ -64,26 +65,26 @@ def stylize(request: dict[str, Any]) -> dict[str, Any]:
         image, size = _render(rt.stylizer, req, content, styles, scope.job_id)
         model_s = time.perf_counter() - model_start
     except ImageError as exc:
-        error = exc.code
+        error = ErrorCode(exc.code)
     except InputsExpired:
-        error = "expired"
+        error = ErrorCode.EXPIRED
     except torch.cuda.OutOfMemoryError:
-        error = "out_of_memory"
+        error = ErrorCode.OUT_OF_MEMORY
 
+    payload: bytes | None = None
     if image is not None:
-        payload: bytes | None = encode(image, req.output_format, rt.jpeg_quality)
+        payload = encode(image, req.output_format, rt.jpeg_quality)
         event = DeliveryEvent(
             job=scope.job_id, chat=req.chat_id, result=contract.result_key(scope.job_id),
-            format=req.output_format, width=image.width, height=image.height, extra=req.extra,
+            format=req.output_format, width=image.width, height=image.height, reply=req.reply,
         )  # fmt: skip
     else:
-        payload = None
         event = DeliveryEvent(
             job=scope.job_id, chat=req.chat_id, error=error, format=req.output_format,
-            extra=req.extra,
+            reply=req.reply,
         )  # fmt: skip
-    sent = rt.deliveries.send(event, payload)
-    outcome = error or "ok"
+    sent = rt.publisher.publish(event, payload)
+    outcome = str(error or "ok")
     total_s = time.perf_counter() - started
     if sent:
         rt.metrics.jobs.labels(outcome).inc()
@@ -101,12 +102,13 @@ def stylize(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_inputs(rt: runtime.Runtime, req: JobRequest) -> tuple[bytes, list[tuple[bytes, float]]]:
-    keys = [req.content_key, *(s.key for s in req.styles)]
-    values = rt.redis.mget(keys)
+    keys = list(req.image_keys)
+    # The client is built without decode_responses: values are bytes.
+    values = cast("list[bytes | None]", rt.redis.mget(keys))
     missing = [k for k, v in zip(keys, values, strict=True) if v is None]
     if missing:
         raise InputsExpired(f"input bytes gone from Redis: {', '.join(missing)}")
-    content, *styles = values
+    content, *styles = [v for v in values if v is not None]
     return content, [(data, s.weight) for data, s in zip(styles, req.styles, strict=True)]
 
 
@@ -151,10 +153,10 @@ def _smaller(size: int) -> int:
     return OOM_FALLBACK_SIZE if size == 0 else max(MIN_SIDE, size // 2)
 
 
-def encode(image: Image.Image, output_format: str, jpeg_quality: int = 92) -> bytes:
+def encode(image: Image.Image, output_format: OutputFormat, jpeg_quality: int = 92) -> bytes:
     """The image as JPEG (at `jpeg_quality`) or PNG bytes."""
     buf = io.BytesIO()
-    if output_format == "png":
+    if output_format is OutputFormat.PNG:
         image.save(buf, format="PNG")
     else:
         image.save(buf, format="JPEG", quality=jpeg_quality, optimize=True)

@@ -1,0 +1,71 @@
+"""Submitting a stylization: one job per chat at a time, a global queue cap, status message."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import uuid
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from rq import Queue
+
+from bot.job_records import JobRecord, JobStore
+from worker import contract
+from worker.contract import JobRequest
+
+log = logging.getLogger(__name__)
+
+
+class Submitter:
+    """Turns a user's request into an RQ job under the worker's contract."""
+
+    def __init__(self, store: JobStore, queue: Queue, queue_cap: int) -> None:
+        self.store = store
+        self.queue = queue
+        self.queue_cap = queue_cap
+
+    async def submit(self, bot: Bot, request: JobRequest) -> bool:
+        """Enqueue a job and show its place in the queue; False (and a reply) when refused.
+
+        The request's status message is the one sent here, whatever it named before.
+        """
+        chat_id = request.chat_id
+        job_id = uuid.uuid4().hex
+        if not await self.store.claim_chat(chat_id, job_id):
+            await bot.send_message(chat_id, _("busy-chat"))
+            return False
+        try:
+            ahead = await asyncio.to_thread(lambda: self.queue.count)
+            if ahead >= self.queue_cap:
+                await self.store.release_chat(chat_id, job_id)
+                await bot.send_message(chat_id, _("busy-global"))
+                return False
+            status = await bot.send_message(chat_id, _("queued").format(ahead=ahead))
+            reply = dataclasses.replace(request.reply, status_message_id=status.message_id)
+            request = dataclasses.replace(request, reply=reply)
+            # The record first: the job's delivery needs it.
+            await self.store.save(JobRecord(job_id=job_id, request=request))
+            await asyncio.to_thread(contract.enqueue, self.queue, request, job_id)
+        except Exception:
+            await self.store.finish(chat_id, job_id)
+            raise
+        log.info("chat %s: job %s queued with %d ahead", chat_id, job_id, ahead)
+        await self._correct_position(bot, status, job_id, ahead)
+        return True
+
+    async def _correct_position(self, bot: Bot, status: Message, job_id: str, shown: int) -> None:
+        """Requests arriving together all counted the same queue: show the real place now."""
+        position = await asyncio.to_thread(self.queue.get_job_position, job_id)
+        if position is None or position == shown:
+            return
+        with contextlib.suppress(TelegramAPIError):  # the status loop retries soon anyway
+            await bot.edit_message_text(
+                _("queued").format(ahead=position),
+                chat_id=status.chat.id,
+                message_id=status.message_id,
+            )

@@ -1,0 +1,84 @@
+"""Where pictures go: the conversation's rules as pure functions over the chat's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import preferences
+from bot.chat_state import ChatData, Content, MixEntry, Picture, Style, mix_styles
+from bot.placement import MAX_MIX, Next, is_style_caption, place
+
+
+def test_photo_then_style_runs() -> None:
+    data, step = place(ChatData(), Picture(key="c"))
+    assert step is Next.NEED_STYLE
+    data, step = place(data, Picture(key="s"))
+    assert step is Next.RUN
+    assert data.content == Content(key="c", document=False)
+    assert data.styles == (Style(key="s", weight=1.0),)
+
+
+def test_style_first_waits_for_the_photo() -> None:
+    data, step = place(ChatData(), Picture(key="s", as_style=True))
+    assert step is Next.NEED_CONTENT
+    data, step = place(data, Picture(key="c", document=True))
+    assert step is Next.RUN and data.content == Content(key="c", document=True)
+
+
+def test_album_orders_by_message_id_whatever_arrives_first() -> None:
+    data, step = place(ChatData(), Picture(key="second", album="g", message_id=11))
+    assert step is Next.WAIT
+    data, step = place(data, Picture(key="first", album="g", message_id=10))
+    assert step is Next.RUN
+    assert data.content is not None and data.styles is not None
+    assert data.content.key == "first" and data.styles[0].key == "second"
+    _, step = place(data, Picture(key="third", album="g", message_id=12))
+    assert step is Next.WAIT  # ignored
+
+
+def test_album_whose_first_picture_is_captioned_style() -> None:
+    data, _ = place(ChatData(), Picture(key="painting", album="g", message_id=1, as_style=True))
+    data, step = place(data, Picture(key="photo", album="g", message_id=2))
+    assert data.content is not None and data.styles is not None
+    assert data.content.key == "photo" and data.styles[0].key == "painting"
+
+
+def test_mix_collects_up_to_its_limit() -> None:
+    data = ChatData(mix=())
+    for i in range(MAX_MIX):
+        data, step = place(data, Picture(key=f"s{i}"))
+        assert step is Next.MIX_ADDED
+    _, step = place(data, Picture(key="one too many"))
+    assert step is Next.MIX_FULL
+    styles = mix_styles((MixEntry(key="a", weight=3), MixEntry(key="b", weight=1)))
+    assert [s.weight for s in styles] == pytest.approx([0.75, 0.25])
+
+
+def test_chat_data_reads_what_earlier_versions_stored() -> None:
+    stored = {
+        "content": {"key": "c", "document": True},
+        "styles": [{"key": "s", "weight": 1.0}],
+        "album": {"id": "g", "first": {"key": "a", "document": False, "as_style": False,
+                                        "album": "g", "message_id": 3}, "done": True},
+        "mix": [{"key": "m", "weight": 2}],
+        "alpha": 0.4, "preserve_color": True, "size": 0, "locale": "ru",
+    }  # fmt: skip
+    data = ChatData.model_validate(stored)
+    assert data.model_dump(mode="json") == {k: v for k, v in stored.items() if k != "locale"}
+    assert data.preferences(512) == preferences.Preferences(0.4, True, 0)
+    assert ChatData().preferences(1024) == preferences.Preferences(0.8, False, 1024)
+
+
+@pytest.mark.parametrize(
+    ("caption", "is_style"),
+    [("style", True), ("Style: Monet", True), ("СТИЛЬ", True), ("#style", True),
+     (None, False), ("my style", False), ("stylish", False)],
+)  # fmt: skip
+def test_style_caption(caption: str | None, is_style: bool) -> None:
+    assert is_style_caption(caption) is is_style
+
+
+def test_strength_steps_stay_within_bounds() -> None:
+    assert preferences.stronger(0.8) == 1.0 and preferences.stronger(1.0) == 1.0
+    assert preferences.weaker(0.4) == 0.2 and preferences.weaker(0.2) == 0.2
+    assert not preferences.can_be_stronger(1.0) and not preferences.can_be_weaker(0.2)
