@@ -7,6 +7,7 @@ reservation, no Redis port on the host, every setting documented in .env.example
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,47 @@ def test_cpu_override_drops_the_gpu_reservation() -> None:
     override = load("docker-compose.cpu.yml")["services"]["worker"]
     assert override["deploy"] == {"__reset__": True}
     assert override["environment"]["DEVICE"] == "cpu"
+
+
+def test_cpu_override_builds_every_image_without_cuda(compose: dict[str, Any]) -> None:
+    override = load("docker-compose.cpu.yml")["services"]
+    built = {name for name, service in compose["services"].items() if "build" in service}
+    assert built == {"weights", "worker", "bot"}
+    for name in built:
+        assert override[name]["build"]["args"] == {"TORCH": "cpu"}, name
+        # its own tag, so a CPU build never passes for the CUDA image or the other way round
+        assert override[name]["image"] != compose["services"][name]["image"], name
+
+
+def dependency_layer(tmp_path: Path, torch: str) -> list[str]:
+    """The pip commands the Dockerfile's dependency layer runs with TORCH=…: its RUN line run
+    by bash, with pip and python replaced by stubs that record what they were asked."""
+    text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
+    default = re.search(r"^ARG TORCH=(\w+)$", text, flags=re.M)
+    assert default is not None and default.group(1) == "cuda"  # GPU hosts need no argument
+    [layer] = [ln for ln in text.splitlines() if ln.startswith("RUN") and "pip install" in ln]
+    stubs, log = tmp_path / "bin", tmp_path / "pip.log"
+    stubs.mkdir(parents=True)
+    (stubs / "pip").write_text(f'#!/bin/sh\necho "pip $*" >> {log}\n')
+    (stubs / "python").write_text("#!/bin/sh\necho torch\n")
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    command = layer.removeprefix("RUN ").replace("/tmp/", f"{tmp_path}/")
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "TORCH": torch}
+    subprocess.run(["bash", "-ec", command], env=env, check=True)
+    return log.read_text().splitlines()
+
+
+def test_cpu_image_takes_torch_from_the_cpu_index_and_no_cuda_wheel(tmp_path: Path) -> None:
+    cpu = dependency_layer(tmp_path / "cpu", "cpu")
+    cuda = dependency_layer(tmp_path / "cuda", "cuda")
+    requirements = "pip install -r " + str(tmp_path) + "/{}/requirements.txt"
+    index = "https://download.pytorch.org/whl/cpu"
+    assert cpu == [
+        f"pip install --index-url {index} torch torchvision",
+        requirements.format("cpu"),
+    ]
+    assert cuda == [requirements.format("cuda")]  # PyPI's wheels, CUDA libraries included
 
 
 def test_env_example_documents_every_setting() -> None:
