@@ -14,6 +14,7 @@ from tests.fakes.bot_api import FakeBotAPI
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Telegram; at teardown it fails the test if a request broke the Bot API."""
     async with FakeBotAPI() as fake:
         yield fake
 

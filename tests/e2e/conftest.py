@@ -32,11 +32,14 @@ class Stacks:
         return stack.start()
 
     def close(self) -> None:
+        """Close every stack, then fail if the bot sent a request the Bot API does not accept."""
         try:
             for stack in reversed(self.started):
                 stack.close()
         finally:
             self._open.remove(self)
+        for stack in self.started:
+            stack.api.assert_no_violations()
 
     def log_tails(self) -> str:
         return "\n".join(s.log_tails() for s in self.started)

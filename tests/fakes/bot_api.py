@@ -11,7 +11,17 @@ Every public method is thread-safe and never blocks, except ``wait_until``.
 
 Users act with ``send_photo``, ``send_document``, ``send_album``, ``send_text`` and ``press``;
 what the bot did is read with ``messages``, ``photos``, ``documents``, ``calls`` and
-``actions``; failures are programmed with ``fail``, ``flood``, ``block`` and ``hang``.
+``actions``; failures are programmed with ``refuse`` (Telegram's real answers, a
+:class:`~tests.fakes.telegram_types.Refusal`: ``api.refuse("sendPhoto",
+Refusal.PHOTO_INVALID_DIMENSIONS)``), ``flood`` (429 with ``retry_after``), ``block``, ``hang``
+and, for any other answer, ``fail``.
+
+Every request is first checked against the published Bot API
+(:func:`tests.fakes.bot_api_spec.check_request`). A request that breaks it is answered as
+Telegram would (404 ``Not Found`` for an unknown method, else 400 ``Bad Request: <problems>``),
+not carried out, and its problems are added to ``api.violations``. Leaving the ``with`` /
+``async with`` block then fails the test (``assert_no_violations``); a test of the checker
+itself that sends bad requests on purpose calls ``api.expect_violations()`` first.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.bot_api_spec import check_request, is_method
 from tests.fakes.bot_methods import BotMethods, error
 from tests.fakes.telegram_cloud import DEFAULT_TOKEN
 from tests.fakes.telegram_types import JSON_FIELDS, Call
@@ -40,6 +51,34 @@ class FakeBotAPI(BotMethods):
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.violations: list[str] = []  # how requests broke the published Bot API
+        self._violations_expected = False
+
+    # ---- conformance with the published Bot API -------------------------------------------
+
+    def expect_violations(self) -> None:
+        """This test sends requests that break the Bot API on purpose: do not fail it for that.
+
+        Only for tests of the checker itself; the bot's own requests must all conform.
+        """
+        self._violations_expected = True
+
+    def assert_no_violations(self) -> None:
+        """Fail (AssertionError) if a request broke the Bot API, unless that was expected."""
+        if self.violations and not self._violations_expected:
+            raise AssertionError(self._violations_report())
+
+    def _violations_report(self) -> str:
+        with self._lock:
+            found = list(self.violations)
+        listed = "\n".join(f"  {v}" for v in found)
+        return f"{len(found)} request(s) broke the published Bot API:\n{listed}"
+
+    def _check_on_exit(self, exc: BaseException | None) -> None:
+        if exc is None:
+            self.assert_no_violations()
+        elif self.violations and not self._violations_expected:
+            exc.add_note(self._violations_report())  # never hide the error on its way out
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -74,8 +113,9 @@ class FakeBotAPI(BotMethods):
     async def __aenter__(self) -> FakeBotAPI:
         return await self.start()
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         await self.stop()
+        self._check_on_exit(exc)
 
     def start_in_thread(self) -> FakeBotAPI:
         """Serve from a background thread with its own event loop (for sync tests)."""
@@ -98,8 +138,9 @@ class FakeBotAPI(BotMethods):
     def __enter__(self) -> FakeBotAPI:
         return self.start_in_thread()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         self.stop_thread()
+        self._check_on_exit(exc)
 
     def _updates_arrived(self) -> None:
         if self._loop is not None and self._wakeup is not None:
@@ -118,9 +159,12 @@ class FakeBotAPI(BotMethods):
     async def _handle_method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _answer(401, error(401, "Unauthorized"))
-        method = request.match_info["method"].lower()
-        params, files = await _read_params(request)
+        sent, files = await _read_params(request)
+        problems = check_request(request.match_info["method"], sent, files)
+        method, params = request.match_info["method"].lower(), _decoded(sent)
         chat_id = params.get("chat_id") if isinstance(params.get("chat_id"), int) else None
+        if problems:
+            return _answer(*self._refuse_nonconforming(method, chat_id, params, problems))
         with self._lock:
             failure = next((f for f in self._failures if f.matches(method, chat_id)), None)
             if failure is not None and failure.remaining is not None:
@@ -137,6 +181,19 @@ class FakeBotAPI(BotMethods):
             result: Any = await self._get_updates(params)
             return _answer(200, {"ok": True, "result": result})
         return _answer(*self.answer(method, params, files))
+
+    def _refuse_nonconforming(
+        self, method: str, chat_id: int | None, params: dict[str, Any], problems: list[str]
+    ) -> tuple[int, dict[str, Any]]:
+        """Record the violations; answer as Telegram would: 404 or 400 with the problems."""
+        if is_method(method):
+            status, body = 400, error(400, "Bad Request: " + "; ".join(problems))
+        else:
+            status, body = 404, error(404, "Not Found")
+        with self._lock:
+            self.violations.extend(problems)
+        self._record(Call(method, chat_id, params, status))
+        return status, body
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         assert self._wakeup is not None and self._closing is not None and self._loop is not None
@@ -164,7 +221,7 @@ class FakeBotAPI(BotMethods):
 async def _read_params(
     request: web.Request,
 ) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
-    """Form fields (JSON-decoded where Telegram expects JSON) and uploaded files."""
+    """Parameters as sent (form fields are text) and uploaded files (file name, bytes)."""
     params: dict[str, Any] = dict(request.query)
     files: dict[str, tuple[str, bytes]] = {}
     if request.content_type == "application/json":
@@ -177,13 +234,19 @@ async def _read_params(
                 files[key] = (value.filename or key, value.file.read())
             else:
                 params[key] = value
+    return params, files
+
+
+def _decoded(sent: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with JSON decoded where Telegram expects JSON (numbers, objects…)."""
+    params = dict(sent)
     for key in JSON_FIELDS & params.keys():
         if isinstance(params[key], str):
             try:
                 params[key] = json.loads(params[key])
             except ValueError:
                 pass  # e.g. chat_id "@channel"
-    return params, files
+    return params
 
 
 def _answer(status: int, body: dict[str, Any]) -> web.Response:

@@ -6,13 +6,9 @@ import time
 from typing import Any
 
 from tests.fakes.telegram_cloud import TelegramCloud
-from tests.fakes.telegram_types import CHAT_METHODS, Call, SentMessage, image_size
+from tests.fakes.telegram_types import CHAT_METHODS, Call, Refusal, SentMessage, image_size
 
 GET_FILE_LIMIT = 20 * 1024 * 1024  # the cloud Bot API's download limit
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup "
-    "are exactly the same as a current content and reply markup of the message"
-)
 Answer = tuple[int, dict[str, Any]]
 
 
@@ -95,7 +91,7 @@ class BotMethods(TelegramCloud):
     def _m_deletemessage(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
         message = self._find_sent(params)
         if message is None or message.deleted:
-            return 400, error(400, "Bad Request: message to delete not found")
+            return refused(Refusal.MESSAGE_TO_DELETE_NOT_FOUND)
         message.deleted = True
         self._raw_messages.pop((message.chat_id, message.message_id), None)
         return 200, ok(True)
@@ -109,10 +105,10 @@ class BotMethods(TelegramCloud):
     def _edit(self, params: dict[str, Any], text: str | None) -> Answer:
         message = self._find_sent(params)
         if message is None or message.deleted:
-            return 400, error(400, "Bad Request: message to edit not found")
+            return refused(Refusal.MESSAGE_TO_EDIT_NOT_FOUND)
         markup = params.get("reply_markup")
         if (text is None or text == message.text) and markup == message.reply_markup:
-            return 400, error(400, NOT_MODIFIED)
+            return refused(Refusal.MESSAGE_NOT_MODIFIED)
         if text is not None and text != message.text:
             message.text = text
             message.texts.append(text)
@@ -185,3 +181,7 @@ def ok(result: Any) -> dict[str, Any]:
 
 def error(status: int, description: str) -> dict[str, Any]:
     return {"ok": False, "error_code": status, "description": description}
+
+
+def refused(kind: Refusal) -> Answer:
+    return kind.status, error(kind.status, kind.description)

@@ -13,7 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tests.fakes.telegram_types import Call, Failure, FileRecord, SentMessage, image_size
+from tests.fakes.telegram_types import (
+    Call,
+    Failure,
+    FileRecord,
+    Refusal,
+    SentMessage,
+    image_size,
+)
 
 T = TypeVar("T")
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdefXYZ"
@@ -273,10 +280,25 @@ class TelegramCloud:
             description=f"Too Many Requests: retry after {retry_after}",
         )  # fmt: skip
 
+    def refuse(
+        self,
+        method: str | None,
+        kind: Refusal,
+        *,
+        chat_id: int | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """The next ``times`` matching requests (None: all) get Telegram's real answer ``kind``.
+
+        ``method`` None: every chat method. ``chat_id`` only matches methods that name a chat.
+        """
+        self.fail(
+            method, chat_id=chat_id, times=times, status=kind.status, description=kind.description
+        )
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every chat method answers 403 from now on."""
-        self.fail(None, chat_id=chat_id, times=None, status=403,
-                  description="Forbidden: bot was blocked by the user")  # fmt: skip
+        self.refuse(None, Refusal.BOT_BLOCKED, chat_id=chat_id, times=None)
 
     def hang(self, method: str, chat_id: int | None = None, times: int = 1) -> None:
         """Matching requests are never answered (nor carried out) until the server stops."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import Any
 
 # Methods that act on a chat: a blocked chat refuses them all.
@@ -51,6 +52,43 @@ JSON_FIELDS = frozenset(
         "reply_to_message_id",
     }
 )
+
+
+class Refusal(Enum):
+    """Error answers the real Telegram gives, as (HTTP status, description), word for word."""
+
+    # answerCallbackQuery, once the query is over 15 s old or was answered already
+    QUERY_TOO_OLD = (
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    # sendPhoto: Telegram could not decode, could not scale, or refused to store the photo
+    IMAGE_PROCESS_FAILED = (400, "Bad Request: IMAGE_PROCESS_FAILED")
+    PHOTO_INVALID_DIMENSIONS = (400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+    PHOTO_SAVE_FILE_INVALID = (400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+    # any chat method
+    BOT_BLOCKED = (403, "Forbidden: bot was blocked by the user")
+    USER_DEACTIVATED = (403, "Forbidden: user is deactivated")
+    # editMessageText (and the other edits)
+    MESSAGE_NOT_MODIFIED = (
+        400,
+        "Bad Request: message is not modified: specified new message content and reply markup "
+        "are exactly the same as a current content and reply markup of the message",
+    )
+    MESSAGE_TO_EDIT_NOT_FOUND = (400, "Bad Request: message to edit not found")
+    # deleteMessage
+    MESSAGE_TO_DELETE_NOT_FOUND = (400, "Bad Request: message to delete not found")
+    # any method: Telegram's own trouble (429 with retry_after is ``flood``)
+    INTERNAL_SERVER_ERROR = (500, "Internal Server Error")
+    BAD_GATEWAY = (502, "Bad Gateway")
+
+    @property
+    def status(self) -> int:
+        return int(self.value[0])
+
+    @property
+    def description(self) -> str:
+        return str(self.value[1])
 
 
 def image_size(data: bytes) -> tuple[int, int]:
