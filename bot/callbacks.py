@@ -18,6 +18,8 @@ class ResultAction(StrEnum):
     WEAKER = "weaker"
     STRONGER = "stronger"
     COLOURS = "colours"
+    FINER = "finer"  # smaller brush strokes
+    COARSER = "coarser"  # larger brush strokes
     SWAP = "swap"
     RESTYLE = "restyle"
 
@@ -50,6 +52,7 @@ class SettingField(StrEnum):
     ALPHA = "alpha"
     COLOURS = "colours"
     SIZE = "size"
+    STROKE = "stroke"
 
 
 class SettingChoice(CallbackData, prefix="s"):

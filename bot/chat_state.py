@@ -82,6 +82,7 @@ class ChatData(BaseModel):
     alpha: float | None = None
     preserve_color: bool | None = None
     size: int | None = None
+    stroke: float | None = None
 
     def preferences(self, default_size: int) -> Preferences:
         defaults = Preferences(size=default_size)
@@ -89,6 +90,7 @@ class ChatData(BaseModel):
             alpha=defaults.alpha if self.alpha is None else self.alpha,
             preserve_color=bool(self.preserve_color),
             size=default_size if self.size is None else self.size,
+            stroke=defaults.stroke if self.stroke is None else self.stroke,
         )
 
     def style_refs(self) -> tuple[StyleRef, ...]:
@@ -174,6 +176,9 @@ class ChatState:
 
     async def set_size(self, size: int) -> None:
         await self.update(size=size)
+
+    async def set_stroke(self, stroke: float) -> None:
+        await self.update(stroke=stroke)
 
 
 class ChatStateMiddleware(BaseMiddleware):

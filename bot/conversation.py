@@ -66,6 +66,7 @@ class Conversation:
             preserve_color=prefs.preserve_color,
             size=0 if content.document else prefs.size,
             style_size=self.style_size,
+            stroke=prefs.stroke,
             reply=ReplyContext(locale=locale, as_document=content.document),
         )
         return await self.submitter.submit(bot, request)

@@ -1,8 +1,9 @@
-"""The delivery loop: the worker's results from a Redis Stream to the users, at least once.
+"""The delivery loop: the worker's results from a Redis Stream to the users.
 
-Guarantees: an entry is acknowledged only after Telegram accepted the message (or the error is
-permanent); entries left unacknowledged by a previous run are re-read first; a job is sent once
-even when its entry is read twice (a "sent" marker is set before the acknowledgement).
+Guarantees: an entry is acknowledged only after Telegram accepted its answer (or refused it for
+good, and the user was told when they can be); entries left unacknowledged by a previous run
+are re-read first; a job is answered once even when its entry is read twice (a "sent" marker is
+set before the acknowledgement).
 """
 
 from __future__ import annotations
@@ -10,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
-    TelegramUnauthorizedError,
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -38,6 +43,9 @@ from worker.contract import DeliveryEvent, ErrorCode
 log = logging.getLogger(__name__)
 Fields = dict[bytes, bytes]  # a stream entry, as the client returns it
 MAX_BACKOFF = 60.0
+# Chats that cannot be written to: answers to them are dropped quietly (401 still stops the bot).
+UNREACHABLE = (TelegramForbiddenError, TelegramNotFound, TelegramMigrateToChat)
+CHAT_GONE = "chat not found"  # a 400 that means the same
 
 
 def error_text(code: ErrorCode) -> str:
@@ -135,36 +143,63 @@ class DeliveryLoop:
             await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
             return
         record = await self.store.load(event.job)
+        reachable = True
         if not await self.store.was_sent(event.job):
             with self.i18n.context(), self.i18n.use_locale(event.reply.locale):
-                await self._send_until_done(event, record)
+                reachable = await self._send_until_done(event, record)
             await self.store.mark_sent(event.job)
-        await self._clean_up(event)
+        await self._clean_up(event, record if reachable else None)
         await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
 
-    async def _send_until_done(self, event: DeliveryEvent, record: JobRecord | None) -> None:
-        """Retry flood control and outages; drop what Telegram refuses for good."""
+    async def _send_until_done(self, event: DeliveryEvent, record: JobRecord | None) -> bool:
+        """Send the answer; wait out flood control and outages; never give up silently.
+        False when the chat cannot be written to at all.
+
+        What each Bot API answer leads to is tabled in docs/bot.md ("Every answer of the
+        Bot API").
+        """
+        try:
+            await self._retrying(event, lambda: self._send(event, record))
+            log.info("chat %s: job %s delivered", event.chat, event.job)
+            return True
+        except UNREACHABLE as e:  # blocked by the user, deactivated, chat gone: nobody to tell
+            log.info("chat %s: job %s dropped, chat unreachable: %s", event.chat, event.job, e)
+            return False
+        except (TelegramBadRequest, TelegramEntityTooLarge) as e:
+            if CHAT_GONE in e.message.lower():
+                log.info("chat %s: job %s dropped, no such chat", event.chat, event.job)
+                return False
+            refused = e
+        if not event.result:
+            log.warning("chat %s: job %s's message refused: %s", event.chat, event.job, refused)
+            return True
+        log.warning("chat %s: job %s's result refused (%s); telling the user", event.chat,
+                    event.job, refused)  # fmt: skip
+        try:
+            await self._retrying(
+                event, lambda: self.bot.send_message(event.chat, _("result-not-sent"))
+            )
+        except TelegramAPIError as again:
+            log.warning("chat %s: could not say so either: %s", event.chat, again)
+        return True
+
+    async def _retrying(self, event: DeliveryEvent, send: Callable[[], Awaitable[object]]) -> None:
+        """Call ``send`` until Telegram takes it: 429 waits ``retry_after``, 5xx and network
+        errors retry with back-off; any other refusal is raised."""
         backoff = 1.0
         while True:
             try:
-                await self._send(event, record)
-                log.info("chat %s: job %s delivered", event.chat, event.job)
+                await send()
                 return
             except TelegramRetryAfter as e:
                 log.info("chat %s: flood control, waiting %s s", event.chat, e.retry_after)
                 await asyncio.sleep(e.retry_after)
-            except TelegramUnauthorizedError:
-                raise  # the token is wrong: nothing can be delivered
-            except TelegramEntityTooLarge as e:
-                log.warning("chat %s: job %s dropped, too large: %s", event.chat, event.job, e)
-                return
+            except TelegramEntityTooLarge:
+                raise  # a network error in aiogram's classes, but a refusal
             except (TelegramNetworkError, TelegramServerError) as e:
                 log.warning("chat %s: Bot API unavailable (%s); retrying", event.chat, e)
                 await asyncio.sleep(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
-            except TelegramAPIError as e:  # blocked by the user, chat not found, …
-                log.warning("chat %s: job %s dropped: %s", event.chat, event.job, e)
-                return
 
     async def _send(self, event: DeliveryEvent, record: JobRecord | None) -> None:
         if event.error or not event.result:
@@ -187,9 +222,10 @@ class DeliveryLoop:
             keyboard=keyboard,
         )
 
-    async def _clean_up(self, event: DeliveryEvent) -> None:
-        """Remove the status message and the result bytes; free the chat for its next job."""
-        status = event.reply.status_message_id
+    async def _clean_up(self, event: DeliveryEvent, record: JobRecord | None) -> None:
+        """Remove the status message (when ``record`` names one) and the result bytes; free the
+        chat for its next job."""
+        status = None if record is None else record.status_message_id
         if status is not None:
             with contextlib.suppress(TelegramAPIError):  # already gone, or the chat is
                 await self.bot.delete_message(event.chat, status)

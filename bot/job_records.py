@@ -39,22 +39,25 @@ def sent_key(job_id: str) -> str:
 
 @dataclass(frozen=True)
 class JobRecord:
-    """The bot's record of one job: the request it enqueued, to re-run it from a button.
+    """The bot's record of one job: the request it enqueued (re-run from a button), and the
+    status message that shows the job's progress until its answer replaces it.
 
-    Everything else about the job (chat, language, status message, file or photo) is part
-    of the request, stored once.
+    The chat, the language and file-or-photo are the request's, stored there only.
     """
 
     job_id: str
     request: JobRequest
+    status_message_id: int | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"job_id": self.job_id, "request": self.request.to_dict()})
+        data = {"job_id": self.job_id, "request": self.request.to_dict()}
+        return json.dumps(data | {"status_message_id": self.status_message_id})
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> JobRecord:
         data = json.loads(raw)
-        return cls(job_id=data["job_id"], request=JobRequest.from_dict(data["request"]))
+        request = JobRequest.from_dict(data["request"])
+        return cls(data["job_id"], request, data.get("status_message_id"))
 
 
 class JobStore:
@@ -68,6 +71,10 @@ class JobStore:
             pipe.set(job_key(record.job_id), record.to_json(), ex=contract.INPUT_TTL)
             pipe.sadd(ACTIVE_JOBS, record.job_id)
             await pipe.execute()
+
+    async def replace(self, record: JobRecord) -> None:
+        """Rewrite a record that still exists (its lifetime unchanged)."""
+        await self.redis.set(job_key(record.job_id), record.to_json(), xx=True, keepttl=True)
 
     async def load(self, job_id: str) -> JobRecord | None:
         """The record, or None when it expired (or cannot be read: then it is as good as gone)."""

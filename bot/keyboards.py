@@ -36,10 +36,15 @@ def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
         strength.append(button(_("btn-weaker"), ResultAction.WEAKER))
     if preferences.can_be_stronger(request.alpha):
         strength.append(button(_("btn-stronger"), ResultAction.STRONGER))
+    strokes = []
+    if preferences.can_be_finer(request.stroke):
+        strokes.append(button(_("btn-finer"), ResultAction.FINER))
+    if preferences.can_be_coarser(request.stroke):
+        strokes.append(button(_("btn-coarser"), ResultAction.COARSER))
     colours = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
     last = [button(_("btn-swap"), ResultAction.SWAP)] if len(request.styles) == 1 else []
     last.append(button(_("btn-restyle"), ResultAction.RESTYLE))
-    rows = [strength] if strength else []
+    rows = [row for row in (strength, strokes) if row]
     rows += [[button(colours, ResultAction.COLOURS)], last]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -86,8 +91,16 @@ def settings_keyboard(prefs: preferences.Preferences) -> InlineKeyboardMarkup:
         mark = "• " if size == prefs.size else ""
         data = SettingChoice(field=SettingField.SIZE, value=str(size))
         kb.button(text=mark + size_label(size), callback_data=data)
-    kb.adjust(len(preferences.STRENGTHS), 1, len(preferences.SIZES))
+    for stroke in preferences.STROKES:
+        mark = "• " if abs(stroke - prefs.stroke) < 1e-6 else ""
+        data = SettingChoice(field=SettingField.STROKE, value=str(stroke))
+        kb.button(text=mark + stroke_label(stroke), callback_data=data)
+    kb.adjust(len(preferences.STRENGTHS), 1, len(preferences.SIZES), len(preferences.STROKES))
     return kb.as_markup()
+
+
+def stroke_label(stroke: float) -> str:
+    return f"×{stroke:g}"
 
 
 def size_label(size: int) -> str:

@@ -7,6 +7,7 @@ removes the status message whatever this loop managed to show.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from enum import Enum
@@ -58,6 +59,12 @@ def job_progress(queue: Queue, job_ids: list[str]) -> dict[str, Progress]:
     return out
 
 
+def upload_action(record: JobRecord) -> ChatAction:
+    """What the chat shows while the worker runs: the kind of message that will follow."""
+    as_file = record.request.reply.as_document
+    return ChatAction.UPLOAD_DOCUMENT if as_file else ChatAction.UPLOAD_PHOTO
+
+
 class ProgressLoop:
     """Keeps each waiting chat's status message true to the job's place in the queue."""
 
@@ -107,7 +114,7 @@ class ProgressLoop:
                 await self._upload_action(record)
 
     async def _show(self, record: JobRecord, text: str) -> None:
-        chat_id, status = record.request.chat_id, record.request.reply.status_message_id
+        chat_id, status = record.request.chat_id, record.status_message_id
         if status is None or self._shown.get(record.job_id) == text:
             return
         try:
@@ -116,8 +123,22 @@ class ProgressLoop:
             raise
         except TelegramAPIError as e:  # not modified, deleted meanwhile, flood control, …
             log.debug("chat %s: status not updated: %s", chat_id, e)
+            if "message to edit not found" in str(e):  # the user deleted it: show a new one
+                await self._show_anew(record, text)
+                return
             if "not modified" not in str(e):
                 return
+        self._shown[record.job_id] = text
+
+    async def _show_anew(self, record: JobRecord, text: str) -> None:
+        try:
+            message = await self.bot.send_message(record.request.chat_id, text)
+        except TelegramUnauthorizedError:
+            raise
+        except TelegramAPIError as e:
+            log.debug("chat %s: no new status message: %s", record.request.chat_id, e)
+            return
+        await self.store.replace(dataclasses.replace(record, status_message_id=message.message_id))
         self._shown[record.job_id] = text
 
     async def _upload_action(self, record: JobRecord) -> None:
@@ -126,7 +147,7 @@ class ProgressLoop:
             return
         self._last_action[record.job_id] = now
         try:
-            await self.bot.send_chat_action(record.request.chat_id, ChatAction.UPLOAD_PHOTO)
+            await self.bot.send_chat_action(record.request.chat_id, upload_action(record))
         except TelegramUnauthorizedError:
             raise
         except TelegramAPIError as e:

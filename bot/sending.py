@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.config import MB
@@ -15,6 +15,16 @@ log = logging.getLogger(__name__)
 PHOTO_MAX_BYTES = 10 * MB
 PHOTO_MAX_SIDES = 10_000  # width + height
 PHOTO_MAX_RATIO = 20
+# PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID, PHOTO_EXT_INVALID, IMAGE_PROCESS_FAILED, …
+PHOTO_REFUSALS = ("PHOTO_", "IMAGE_PROCESS_FAILED", "DIMENSIONS", "TOO BIG")
+
+
+def refuses_the_photo(error: TelegramBadRequest | TelegramEntityTooLarge) -> bool:
+    """Telegram's refusals of a valid picture as a photo, which it still takes as a file."""
+    if isinstance(error, TelegramEntityTooLarge):
+        return True  # over sendPhoto's 10 MB; a file may have 50
+    text = error.message.upper()
+    return any(marker in text for marker in PHOTO_REFUSALS)
 
 
 def fits_photo(size: int, width: int, height: int) -> bool:
@@ -46,8 +56,8 @@ async def send_result(
             return await bot.send_photo(
                 chat_id, BufferedInputFile(data, name), reply_markup=keyboard
             )
-        except TelegramBadRequest as e:
-            if "PHOTO" not in e.message.upper():  # PHOTO_INVALID_DIMENSIONS and the like
+        except (TelegramBadRequest, TelegramEntityTooLarge) as e:
+            if not refuses_the_photo(e):
                 raise
             log.info("chat %s: photo refused (%s), sending it as a file", chat_id, e.message)
     return await bot.send_document(chat_id, BufferedInputFile(data, name), reply_markup=keyboard)

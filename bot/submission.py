@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import uuid
 
@@ -30,10 +29,7 @@ class Submitter:
         self.queue_cap = queue_cap
 
     async def submit(self, bot: Bot, request: JobRequest) -> bool:
-        """Enqueue a job and show its place in the queue; False (and a reply) when refused.
-
-        The request's status message is the one sent here, whatever it named before.
-        """
+        """Enqueue a job and show its place in the queue; False (and a reply) when refused."""
         chat_id = request.chat_id
         job_id = uuid.uuid4().hex
         if not await self.store.claim_chat(chat_id, job_id):
@@ -46,10 +42,9 @@ class Submitter:
                 await bot.send_message(chat_id, _("busy-global"))
                 return False
             status = await bot.send_message(chat_id, _("queued").format(ahead=ahead))
-            reply = dataclasses.replace(request.reply, status_message_id=status.message_id)
-            request = dataclasses.replace(request, reply=reply)
             # The record first: the job's delivery needs it.
-            await self.store.save(JobRecord(job_id=job_id, request=request))
+            record = JobRecord(job_id=job_id, request=request, status_message_id=status.message_id)
+            await self.store.save(record)
             await asyncio.to_thread(contract.enqueue, self.queue, request, job_id)
         except Exception:
             await self.store.finish(chat_id, job_id)

@@ -41,3 +41,17 @@ def test_the_bot_never_imports_the_model() -> None:
     imports = re.compile(r"^\s*(from|import)\s+(torch|torchvision|model)\b", re.M)
     offenders = [str(p.relative_to(ROOT)) for p in sources("bot") if imports.search(p.read_text())]
     assert offenders == []
+
+
+def test_presses_are_answered_only_through_the_helper_that_survives_refusals() -> None:
+    direct = re.compile(r"\b(callback|query)\.answer\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sources("bot")
+        if path.name != "replies.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if direct.search(line)
+    ]
+    assert offenders == [], (
+        "use bot.replies.answer_press: a refused answer must not stop the press"
+    )

@@ -42,6 +42,7 @@ JOB_TIMEOUT = 300  # seconds one job may run before RQ gives up on it
 JOB_RETRIES = 2  # re-runs after a transient failure or a worker lost mid-job
 DELIVERY_STREAM_MAXLEN = 100_000  # approximate cap, so an absent bot cannot fill Redis
 DELIVERED_TTL = 2 * INPUT_TTL  # seconds delivered_key outlives its event: a re-run adds none
+STROKE_MIN, STROKE_MAX = 0.25, 4.0  # the model's bounds of the brush-stroke scale
 
 
 def image_key(file_unique_id: str) -> str:
@@ -90,7 +91,6 @@ class ReplyContext:
     """
 
     locale: str = "en"  # the language of the answer
-    status_message_id: int | None = None  # the "queued … / working…" message to remove
     as_document: bool = False  # the picture came as a file: the result goes back as one
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,10 +98,8 @@ class ReplyContext:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReplyContext:
-        status = data.get("status_message_id")
         return cls(
             locale=str(data.get("locale", "en")),
-            status_message_id=None if status is None else int(status),
             as_document=bool(data.get("as_document", False)),
         )
 
@@ -117,6 +115,7 @@ class JobRequest:
     preserve_color: bool = False
     size: int = 512  # shorter side of the output in pixels; 0 keeps the original resolution
     style_size: int = 512
+    stroke: float = 1.0  # brush-stroke scale: the style is encoded at stroke × style_size
     output_format: OutputFormat = OutputFormat.JPEG
     reply: ReplyContext = field(default_factory=ReplyContext)
 
@@ -129,6 +128,8 @@ class JobRequest:
             raise ValueError("style weights must be non-negative and not all zero")
         if self.size < 0 or self.style_size < 0:
             raise ValueError("sizes must be 0 (original) or positive")
+        if not STROKE_MIN <= self.stroke <= STROKE_MAX:
+            raise ValueError(f"stroke must lie in [{STROKE_MIN}, {STROKE_MAX}], got {self.stroke}")
         if self.output_format not in tuple(OutputFormat):
             raise ValueError(f"output_format must be one of {[f.value for f in OutputFormat]}")
         # Accept the plain string too ("png"), and hold the member from here on.

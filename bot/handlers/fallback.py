@@ -6,6 +6,8 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.replies import answer_press
+
 
 async def text_hint(message: Message) -> None:
     """Points a user who typed text to what the bot expects."""
@@ -19,7 +21,7 @@ async def unsupported(message: Message) -> None:
 
 async def stale_button(callback: CallbackQuery) -> None:
     """Answers a press no feature took (a button of an older version, forged data)."""
-    await callback.answer()
+    await answer_press(callback)
 
 
 def build() -> Router:

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import LanguageChoice
 from bot.keyboards import LANGUAGES, language_keyboard
+from bot.replies import answer_press
 
 
 async def choose_language(message: Message) -> None:
@@ -27,7 +28,7 @@ async def set_language(
 ) -> None:
     """Stores the chosen language and confirms in it."""
     await i18n_middleware.set_locale(state, callback_data.code)
-    await callback.answer()
+    await answer_press(callback)
     if callback.message is not None:
         await bot.send_message(callback.message.chat.id, _("lang-set"))
 

@@ -15,6 +15,7 @@ from bot.callbacks import MixAction, MixButton
 from bot.chat_state import ChatState
 from bot.conversation import Conversation
 from bot.keyboards import mix_keyboard
+from bot.replies import answer_press
 
 
 async def start_mix(message: Message, chat_state: ChatState) -> None:
@@ -29,7 +30,7 @@ async def change_weight(
     """Moves one style's weight down (−) or up (+) and redraws the panel."""
     step = 1 if callback_data.action is MixAction.MORE else -1
     mix = await chat_state.change_mix_weight(callback_data.index, step)
-    await callback.answer()
+    await answer_press(callback)
     if mix is not None and isinstance(callback.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # at a bound: "message is not modified"
             await callback.message.edit_reply_markup(reply_markup=mix_keyboard(mix))
@@ -39,7 +40,7 @@ async def cancel_mix(callback: CallbackQuery, chat_state: ChatState) -> None:
     """Drops the mix being assembled."""
     had_mix = await chat_state.mix() is not None
     await chat_state.cancel_mix()
-    await callback.answer()
+    await answer_press(callback)
     if had_mix and isinstance(callback.message, Message):
         await callback.message.edit_text(_("mix-cancelled"))
 
@@ -55,13 +56,13 @@ async def finish_mix(
     mix = await chat_state.mix()
     message = callback.message
     if mix is None or not isinstance(message, Message):  # a keyboard of a finished mix
-        await callback.answer()
+        await answer_press(callback)
         return
     if len(mix) < 2:
-        await callback.answer(_("mix-need-more"), show_alert=True)
+        await answer_press(callback, _("mix-need-more"), show_alert=True)
         return
     await chat_state.finish_mix()
-    await callback.answer()
+    await answer_press(callback)
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
     if not await conversation.run_if_ready(bot, message.chat.id, chat_state, i18n.current_locale):
@@ -70,7 +71,7 @@ async def finish_mix(
 
 async def show_weight(callback: CallbackQuery) -> None:
     """The label between − and + only shows the weight."""
-    await callback.answer()
+    await answer_press(callback)
 
 
 def build() -> Router:

@@ -13,8 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from bot import preferences
 from bot.callbacks import SettingChoice, SettingField
 from bot.chat_state import ChatState
-from bot.keyboards import settings_keyboard, size_label
+from bot.keyboards import settings_keyboard, size_label, stroke_label
 from bot.preferences import Preferences
+from bot.replies import answer_press
 
 
 def settings_text(prefs: Preferences) -> str:
@@ -22,6 +23,7 @@ def settings_text(prefs: Preferences) -> str:
         strength=round(prefs.alpha * 100),
         colours=_("on") if prefs.preserve_color else _("off"),
         size=size_label(prefs.size),
+        stroke=stroke_label(prefs.stroke),
     )
 
 
@@ -55,10 +57,18 @@ async def set_size(
     await _saved(callback, chat_state)
 
 
+async def set_stroke(
+    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
+) -> None:
+    """Stores the brush-stroke scale of results."""
+    await chat_state.set_stroke(float(callback_data.value))
+    await _saved(callback, chat_state)
+
+
 async def _saved(callback: CallbackQuery, chat_state: ChatState) -> None:
     """Confirms and redraws the settings message."""
     prefs = await chat_state.preferences()
-    await callback.answer(_("settings-saved"))
+    await answer_press(callback, _("settings-saved"))
     if isinstance(callback.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # unchanged: "message is not modified"
             await callback.message.edit_text(
@@ -73,6 +83,7 @@ def build() -> Router:
         (SettingField.ALPHA, preferences.STRENGTH_VALUES, set_strength),
         (SettingField.COLOURS, preferences.SWITCH_VALUES, set_colours),
         (SettingField.SIZE, preferences.SIZE_VALUES, set_size),
+        (SettingField.STROKE, preferences.STROKE_VALUES, set_stroke),
     ):
         choice = SettingChoice.filter((F.field == field) & F.value.in_(values))
         router.callback_query.register(handler, choice)

@@ -14,6 +14,7 @@ from bot.conversation import Conversation
 from bot.images import ImageStore
 from bot.keyboards import presets_keyboard
 from bot.presets import PresetLibrary, preset_key
+from bot.replies import answer_press
 from worker import contract
 
 
@@ -37,7 +38,7 @@ async def pick_preset(
     chat_state: ChatState,
 ) -> None:
     """Takes a preset as the style, stored in Redis like an uploaded picture."""
-    await callback.answer()
+    await answer_press(callback)
     if callback.message is None:
         return
     chat_id = callback.message.chat.id

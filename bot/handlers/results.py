@@ -19,6 +19,7 @@ from bot.callbacks import ResultAction, ResultButton
 from bot.chat_state import ChatState, Content
 from bot.images import ImageStore
 from bot.job_records import JobStore
+from bot.replies import answer_press
 from bot.submission import Submitter
 from worker.contract import JobRequest, StyleRef
 
@@ -37,7 +38,7 @@ class Reruns:
         self, callback: CallbackQuery, callback_data: ResultButton, bot: Bot
     ) -> JobRequest | None:
         """The pressed result's request while its pictures are stored; otherwise says so."""
-        await callback.answer()
+        await answer_press(callback)
         if callback.message is None:
             return None
         record = await self.store.load(callback_data.job)
@@ -76,6 +77,14 @@ def other_colours(request: JobRequest) -> JobRequest:
     return dataclasses.replace(request, preserve_color=not request.preserve_color)
 
 
+def finer_strokes(request: JobRequest) -> JobRequest:
+    return dataclasses.replace(request, stroke=preferences.finer(request.stroke))
+
+
+def coarser_strokes(request: JobRequest) -> JobRequest:
+    return dataclasses.replace(request, stroke=preferences.coarser(request.stroke))
+
+
 def swapped(request: JobRequest) -> JobRequest | None:
     """The style becomes the photo and the photo the style; None for a mix."""
     if len(request.styles) != 1:
@@ -107,6 +116,20 @@ async def colours(
     await reruns.rerun(callback, callback_data, bot, i18n, other_colours)
 
 
+async def finer(
+    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
+) -> None:
+    """Re-runs the result with smaller brush strokes."""
+    await reruns.rerun(callback, callback_data, bot, i18n, finer_strokes)
+
+
+async def coarser(
+    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
+) -> None:
+    """Re-runs the result with larger brush strokes."""
+    await reruns.rerun(callback, callback_data, bot, i18n, coarser_strokes)
+
+
 async def swap(
     callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
 ) -> None:
@@ -136,6 +159,8 @@ def build() -> Router:
         (ResultAction.WEAKER, weaker),
         (ResultAction.STRONGER, stronger),
         (ResultAction.COLOURS, colours),
+        (ResultAction.FINER, finer),
+        (ResultAction.COARSER, coarser),
         (ResultAction.SWAP, swap),
         (ResultAction.RESTYLE, restyle),
     ):

@@ -34,8 +34,9 @@ async def test_pair_is_queued_shown_delivered_and_acknowledged(
         "preserve_color": False,
         "size": 512,
         "style_size": 512,
+        "stroke": 1.0,
         "output_format": "jpeg",
-        "reply": {"locale": "en", "status_message_id": status.message_id, "as_document": False},
+        "reply": {"locale": "en", "as_document": False},
     }
     assert harness.redis.get(request["content_key"]) == content
     assert 0 < harness.redis.ttl(request["content_key"]) <= contract.INPUT_TTL

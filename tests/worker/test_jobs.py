@@ -51,7 +51,7 @@ def test_job_enqueued_as_the_bot_does_delivers_an_image_of_the_expected_size(
     style = put(redis, "style", image_bytes(natural_image(80, 100, seed=2)))
     request = JobRequest(
         chat_id=42, content_key=content, styles=(StyleRef(style),), size=64, style_size=64,
-        reply=ReplyContext(locale="ru", status_message_id=7, as_document=True),
+        reply=ReplyContext(locale="ru", as_document=True),
     )  # fmt: skip
     job = contract.enqueue(contract.queue(redis), request)
 

@@ -39,7 +39,7 @@ def test_arguments_that_would_need_pickle_are_refused_at_enqueue(
 def test_a_queued_job_is_plain_json_naming_the_function_by_path(redis: Redis) -> None:
     request = JobRequest(
         chat_id=7, content_key="c", styles=(StyleRef("s1", 2.0), StyleRef("s2")), alpha=0.5,
-        reply=ReplyContext(locale="ru", status_message_id=12, as_document=True),
+        reply=ReplyContext(locale="ru", as_document=True),
     )  # fmt: skip
     job = contract.enqueue(contract.queue(redis), request)
 
