@@ -1,10 +1,15 @@
-"""The bot process: long polling plus the delivery and status loops, all on one Redis."""
+"""The bot process: updates in (long polling or a webhook) through the inbox to the handlers,
+results out through the delivery loop, all on one Redis."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import os
+import signal
+import socket
+from collections.abc import Coroutine
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -26,17 +31,22 @@ from bot.handlers.results import Reruns
 from bot.health import beat_forever
 from bot.i18n import load_i18n
 from bot.images import ImageStore
+from bot.inbox import UpdateInbox
 from bot.isolation import OrderedEventIsolation
 from bot.job_records import JobStore
+from bot.leadership import Leadership
+from bot.polling import UpdatePoller
 from bot.presets import PresetLibrary
 from bot.progress import ProgressLoop
 from bot.redis_clients import async_client, async_options, sync_client
 from bot.submission import Submitter
+from bot.update_loop import UpdateLoop
+from bot.webhook import WebhookIntake, shared_secret, webhook_path
 from worker import contract
 
 log = logging.getLogger(__name__)
 FSM_PREFIX = "adain:fsm"
-STOP_TIMEOUT = 10.0  # seconds the background loops get to end once polling stopped
+STOP_TIMEOUT = 10.0  # seconds a background loop gets to end once cancelled
 COMMANDS = {
     "start": __("cmd-start"),
     "help": __("cmd-help"),
@@ -102,45 +112,48 @@ class BotApp:
         chat_states = ChatStateMiddleware(config.photo_size)
         self.dispatcher.message.middleware(chat_states)
         self.dispatcher.callback_query.middleware(chat_states)
-        self.dispatcher.startup.register(self._set_commands)
         self.delivery = DeliveryLoop(
             self.bot, self.redis, self.store, self.i18n, config.delivery_consumer
         )
         self.progress = ProgressLoop(
             self.bot, self.store, queue, self.i18n, config.progress_interval
         )
+        self.inbox = UpdateInbox(self.redis)
+        allowed = self.dispatcher.resolve_used_update_types()
+        self.poller = UpdatePoller(self.bot, self.inbox, config.polling_timeout, allowed)
+        self.replica = f"{socket.gethostname()}-{os.getpid()}"
+        self.leadership = Leadership(self.redis, self.replica)
+        self.webhook: WebhookIntake | None = None
+        self.updates: UpdateLoop | None = None
+        self._role: list[asyncio.Task[None]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self._failure: BaseException | None = None
 
     async def run(self, handle_signals: bool = True) -> None:
-        """Poll Telegram and deliver results until stopped; a failed loop stops everything."""
+        """Take updates and deliver results until stopped (SIGTERM, SIGINT, ``stop``) or a loop
+        fails; then stop gracefully: no new updates, the running ones get SHUTDOWN_GRACE."""
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self._stopping.set)
         try:
             await self.redis.ping()  # fail at start, with one clear line, when Redis is absent
-            await release_stale_locks(self.redis)
+            await self._set_commands(self.bot)
+            await self.inbox.ensure_group()
             await self.delivery.ensure_group()
-            loops = [
-                asyncio.create_task(self.delivery.run(), name="delivery"),
-                asyncio.create_task(self.progress.run(), name="progress"),
-                asyncio.create_task(beat_forever(self.redis), name="heartbeat"),
-            ]
-            for task in loops:
-                task.add_done_callback(self._loop_ended)
-            try:
-                await self.dispatcher.start_polling(
-                    self.bot,
-                    handle_signals=handle_signals,
-                    polling_timeout=self.config.polling_timeout,
-                )
-            finally:
-                for task in loops:
-                    task.cancel()
-                # A failure is in _failure. The wait is bounded so that a loop stuck in a call
-                # that ignores cancellation cannot hold the process after polling stopped.
-                _, stuck = await asyncio.wait(loops, timeout=STOP_TIMEOUT)
-                for task in stuck:
-                    log.warning(
-                        "the %s loop did not stop within %.0f s", task.get_name(), STOP_TIMEOUT
-                    )
+            self._spawn(beat_forever(self.redis), "heartbeat")
+            if self.config.webhook_url:
+                await self._start_webhook()
+                self._spawn(self._lead_when_elected(), "leadership")
+            else:
+                await release_stale_locks(self.redis)  # one polling process per token
+                self._spawn(self.poller.run(), "polling")
+                self._start_handling()
+            await self._stopping.wait()
+            await self._shut_down()
         finally:
+            await self.dispatcher.storage.close()
             await self.bot.session.close()
             await self.redis.aclose()
             self.sync_redis.close()
@@ -148,19 +161,87 @@ class BotApp:
             raise self._failure
 
     async def stop(self) -> None:
-        """Stop polling and the loops; ``run`` then returns."""
-        await self.dispatcher.stop_polling()
+        """Stop as on SIGTERM; ``run`` then returns."""
+        self._stopping.set()
+
+    def _start_handling(self) -> None:
+        """The leader's part: handlers, deliveries, status messages."""
+        self.updates = UpdateLoop(self.inbox, self.dispatcher, self.bot)
+        self._role = [
+            self._spawn(self.updates.run(), "updates"),
+            self._spawn(self.delivery.run(), "delivery"),
+            self._spawn(self.progress.run(), "progress"),
+        ]
+
+    async def _stop_handling(self, grace: float) -> None:
+        if self.updates is not None:
+            await self.updates.drain(grace)
+        await self._cancel(self._role)
+        self._role, self.updates = [], None
+
+    async def _start_webhook(self) -> None:
+        url = self.config.webhook_url or ""
+        configured = self.config.webhook_secret
+        secret = await shared_secret(
+            self.redis, configured.get_secret_value() if configured else None
+        )
+        self.webhook = WebhookIntake(
+            self.inbox, secret, webhook_path(url), self.config.webhook_port
+        )
+        await self.webhook.start()
+        await self.bot.set_webhook(
+            url,
+            secret_token=secret,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+
+    async def _lead_when_elected(self) -> None:
+        """Receive always; handle while this replica holds the lead."""
+        while True:
+            await self.leadership.acquire()
+            await release_stale_locks(self.redis)  # the previous leader's handlers are gone
+            self._start_handling()
+            await self.leadership.keep()
+            await self._stop_handling(grace=0.0)  # another replica carries on from the inbox
+
+    async def _shut_down(self) -> None:
+        log.info(
+            "stopping: no new updates; %.0f s for those in progress", self.config.shutdown_grace
+        )
+        if self.webhook is not None:
+            await self.webhook.stop()
+        intake = [t for t in self._tasks if t.get_name() in ("polling", "leadership")]
+        await self._cancel(intake)
+        await self._stop_handling(self.config.shutdown_grace)
+        if self.config.webhook_url:
+            await self.leadership.release()
+        await self._cancel(self._tasks)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(self._loop_ended)
+        self._tasks.append(task)
+        return task
+
+    async def _cancel(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Cancel and wait, bounded: a loop stuck in a call that ignores cancellation must
+        not hold the process."""
+        live = [t for t in tasks if not t.done()]
+        for task in live:
+            task.cancel()
+        if not live:
+            return
+        _, stuck = await asyncio.wait(live, timeout=STOP_TIMEOUT)
+        for task in stuck:
+            log.warning("the %s loop did not stop within %.0f s", task.get_name(), STOP_TIMEOUT)
 
     def _loop_ended(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:
             return
         self._failure = task.exception()
         log.error("the %s loop failed; stopping the bot", task.get_name(), exc_info=self._failure)
-        asyncio.get_running_loop().create_task(self._stop_quietly())
-
-    async def _stop_quietly(self) -> None:
-        with contextlib.suppress(RuntimeError):  # polling had not started yet
-            await self.dispatcher.stop_polling()
+        self._stopping.set()
 
     async def _set_commands(self, bot: Bot) -> None:
         """The command menu in each language (not fatal when refused)."""

@@ -28,3 +28,10 @@ class BotConfig(BaseSettings):
     progress_interval: float = Field(default=1.0, gt=0)  # seconds between status updates
     photo_size: int = Field(default=512, ge=0)  # default shorter side of results from photos
     style_size: int = Field(default=512, ge=0)
+    # Webhook mode: the public HTTPS address Telegram posts updates to (its path is served);
+    # unset, the bot uses long polling.
+    webhook_url: str | None = None
+    webhook_port: int = Field(default=8080, ge=1, le=65535)  # where this replica listens
+    webhook_secret: SecretStr | None = None  # unset: one generated and kept in Redis
+    # Seconds the updates in progress get after SIGTERM; below compose's stop_grace_period.
+    shutdown_grace: float = Field(default=20.0, ge=0)

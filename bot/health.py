@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 
 from redis import Redis
@@ -20,10 +21,13 @@ from bot.cancellation import stop_if_cancelled
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_KEY = "adain:bot:heartbeat"
+
+def heartbeat_key(host: str) -> str:
+    """Each host (container) beats under its own key, so replicas are checked one by one."""
+    return f"adain:bot:heartbeat:{host}"
 
 
-async def beat_forever(redis: AsyncRedis, interval: float = 10.0) -> None:
+async def beat_forever(redis: AsyncRedis, interval: float = 10.0, host: str | None = None) -> None:
     """Record "alive now" every `interval` seconds; the key expires if the bot stops.
 
     Redis going away (a restart) skips beats instead of ending the loop, which would stop the
@@ -31,16 +35,19 @@ async def beat_forever(redis: AsyncRedis, interval: float = 10.0) -> None:
     """
     while True:
         try:
-            await redis.set(HEARTBEAT_KEY, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
+            key = heartbeat_key(host or socket.gethostname())
+            await redis.set(key, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
         except (RedisConnectionError, RedisTimeoutError) as e:
             log.warning("heartbeat skipped, Redis unavailable: %s", e)
         stop_if_cancelled()
         await asyncio.sleep(interval)
 
 
-def check_health(redis: Redis, max_age_s: float = 30.0) -> tuple[bool, str]:
-    """(alive, one line); raises redis' errors when Redis cannot be reached."""
-    raw = redis.get(HEARTBEAT_KEY)
+def check_health(
+    redis: Redis, max_age_s: float = 30.0, host: str | None = None
+) -> tuple[bool, str]:
+    """(alive, one line) of the bot on this host; raises redis' errors without Redis."""
+    raw = redis.get(heartbeat_key(host or socket.gethostname()))
     if raw is None:
         return False, "no bot heartbeat in Redis: the bot is not running"
     age = time.time() - float(raw)

@@ -179,3 +179,24 @@ def test_dockerfile_is_one_cached_non_root_image_without_weights() -> None:
     assert ".pth" not in text.replace("*.pth", "")  # weights are not baked in
     ignore = (REPO / ".dockerignore").read_text().split()
     assert ".venv" in ignore and "*.pth" in ignore
+
+
+def test_webhook_override_runs_replicas_behind_one_https_address(compose: dict[str, Any]) -> None:
+    override = load("docker-compose.webhook.yml")["services"]
+    bot = override["bot"]
+    assert bot["deploy"]["replicas"] >= 2
+    url = bot["environment"]["WEBHOOK_URL"]
+    assert url.startswith("https://") and url.endswith("/telegram/webhook")
+    port = bot["environment"]["WEBHOOK_PORT"]
+    assert port in bot["expose"] and "ports" not in bot  # reached through the proxy only
+    proxy = override["proxy"]
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    caddyfile = (REPO / "deploy" / "Caddyfile").read_text()
+    assert "handle /telegram/webhook" in caddyfile and f"dynamic a bot {port}" in caddyfile
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+
+
+def test_the_bot_finishes_its_updates_before_compose_kills_it(compose: dict[str, Any]) -> None:
+    grace = compose["services"]["bot"]["stop_grace_period"]
+    assert grace.endswith("s")
+    assert BotConfig.model_fields["shutdown_grace"].default + 5 <= float(grace[:-1])

@@ -4,12 +4,13 @@ whole scenario: tests/e2e/test_redis_restart.py)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis as AsyncRedis
 
-from bot.health import HEARTBEAT_KEY, beat_forever
+from bot.health import beat_forever, heartbeat_key
 from bot.redis_clients import async_client, sync_client
 from tests.conftest import RedisServer
 
@@ -42,10 +43,10 @@ async def test_heartbeat_outlives_an_absent_redis_and_resumes(
         assert "heartbeat skipped, Redis unavailable" in caplog.text
         server.start()
         for _ in range(100):
-            if await client.get(HEARTBEAT_KEY):
+            if await client.get(heartbeat_key(socket.gethostname())):
                 break
             await asyncio.sleep(0.05)
-        assert await client.get(HEARTBEAT_KEY)
+        assert await client.get(heartbeat_key(socket.gethostname()))
     finally:
         beats.cancel()
         await asyncio.gather(beats, return_exceptions=True)

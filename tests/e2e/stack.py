@@ -88,10 +88,13 @@ class Stack:
     def bot(self) -> BotProcess:
         return self.bots[-1]
 
-    def start_bot(self) -> BotProcess:
-        """A new ``python -m bot``; returns once it has started up (its command menu set)."""
+    def start_bot(self, **settings: str) -> BotProcess:
+        """A new ``python -m bot`` (``settings``: environment variables for this one); returns
+        once it has started up (its command menu set)."""
         menus = len(self.api.calls("setMyCommands"))
-        env = bot_env(self.api, self.redis_server.url, self.styles_dir, **self.bot_settings)
+        env = bot_env(
+            self.api, self.redis_server.url, self.styles_dir, **(self.bot_settings | settings)
+        )
         bot = BotProcess(env, self.workdir / f"bot-{len(self.bots) + 1}.log")
         self.bots.append(bot)
         self._cleanup.callback(bot.stop_if_running)
@@ -99,6 +102,14 @@ class Stack:
         self.wait("the bot to start", lambda: len(self.api.calls("setMyCommands")) >= menus + 3,
                   timeout=START_TIMEOUT)  # fmt: skip
         return bot
+
+    def terminate_bot(self) -> tuple[int, float]:
+        """SIGTERM the running bot, as ``docker stop`` does; its exit status and how long it
+        took to exit."""
+        self._expected_dead.add(self.bot.proc.pid)
+        started = time.monotonic()
+        code = self.bot.terminate()
+        return code, time.monotonic() - started
 
     def kill_bot(self) -> None:
         """SIGKILL the running bot, as a crash or the OOM killer would."""
@@ -140,6 +151,14 @@ class Stack:
         worker.proc.wait(timeout=10)
 
     # ---- Redis ---------------------------------------------------------------------------
+
+    def stop_redis(self) -> None:
+        """Redis goes away (SIGTERM to redis-server) until ``start_redis``."""
+        self.redis_server.stop()
+
+    def start_redis(self) -> None:
+        """Redis back on the same port and folder (with ``appendonly``, its data too)."""
+        self.redis_server.start()
 
     def restart_redis(self) -> None:
         """Stop redis-server (SIGTERM, as ``docker restart`` does) and start it again on the

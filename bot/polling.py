@@ -1,0 +1,83 @@
+"""Long polling into the inbox: an update is confirmed to Telegram only once it is recorded.
+
+``getUpdates`` confirms every update below its ``offset``. The offset moves past an update
+only after ``UpdateInbox.record`` kept it, so updates that arrive while Redis is away stay with
+Telegram (for about a day) and are fetched again once it is back; the poller says so once in
+the log and retries with back-off meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from aiogram.methods import GetUpdates
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.cancellation import stop_if_cancelled
+from bot.inbox import UpdateInbox
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 30.0
+
+
+class UpdatePoller:
+    """``getUpdates`` in a loop, each update recorded before the next call confirms it."""
+
+    def __init__(
+        self, bot: Bot, inbox: UpdateInbox, timeout: int, allowed_updates: list[str]
+    ) -> None:
+        self.bot = bot
+        self.inbox = inbox
+        self.timeout = timeout
+        self.allowed_updates = allowed_updates
+        self.offset: int | None = None
+
+    async def run(self) -> None:
+        """Poll until cancelled; Telegram and Redis outages are waited out."""
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self._fetch()
+                backoff = 1.0
+            except (TelegramNetworkError, TelegramServerError) as e:
+                log.warning("polling: Bot API unavailable (%s); retrying in %.0f s", e, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            for update in updates:
+                await self._record(update)
+                self.offset = int(update["update_id"]) + 1
+            stop_if_cancelled()
+
+    async def _fetch(self) -> list[dict[str, Any]]:
+        """The next updates as Telegram sent them (JSON), confirming those before the offset."""
+        method = GetUpdates(
+            offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+        )
+        # Longer than the long poll itself, so that a quiet minute is not a timeout.
+        updates = await self.bot(method, request_timeout=self.timeout + 30)
+        return [u.model_dump(mode="json", by_alias=True, exclude_none=True) for u in updates]
+
+    async def _record(self, update: dict[str, Any]) -> None:
+        """Record one update, waiting for Redis as long as it takes (Telegram keeps it)."""
+        backoff, told = 1.0, False
+        while True:
+            try:
+                await self.inbox.record(update)
+                if told:
+                    log.warning("polling: Redis is back; taking updates again")
+                return
+            except (RedisConnectionError, RedisTimeoutError) as e:
+                if not told:
+                    log.warning(
+                        "polling: Redis unavailable (%s); updates wait with Telegram until it is "
+                        "back", e,
+                    )  # fmt: skip
+                    told = True
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)

@@ -1,0 +1,148 @@
+"""The update loop: the inbox's updates through the dispatcher, each removed once handled.
+
+Each update runs in its own task, started in inbox order, so ``OrderedEventIsolation`` keeps
+every chat's updates in the order Telegram sent them while chats run side by side. An update
+leaves the inbox only after its handler returned. A handler that fails because Redis went
+away leaves its update in the inbox, to run again once Redis is back; one that fails for any
+other reason (a bug) is logged and removed, so that it cannot fail forever.
+
+``drain`` is the graceful stop: no new update is started, the running ones get ``grace``
+seconds, and whatever did not finish stays in the inbox for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.cancellation import stop_if_cancelled
+from bot.inbox import Entry, UpdateInbox
+
+log = logging.getLogger(__name__)
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+MAX_BACKOFF = 30.0
+RETRY_PENDING_S = 5.0  # how soon updates left by an outage are tried again
+
+
+class UpdateLoop:
+    """Reads the inbox as its group's one consumer and feeds the dispatcher."""
+
+    def __init__(
+        self,
+        inbox: UpdateInbox,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        max_in_flight: int = 100,
+        block_ms: int = 1000,
+    ) -> None:
+        self.inbox = inbox
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.max_in_flight = max_in_flight
+        self.block_ms = block_ms
+        self._running: dict[str, asyncio.Task[None]] = {}  # entry id → its handler's task
+        self._stopping = asyncio.Event()
+        self._retry_pending_at: float | None = 0.0  # monotonic time; None: nothing to retry
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    async def run(self) -> None:
+        """Start handlers for pending, then new updates, until ``drain`` is called."""
+        backoff = 1.0
+        while not self._stopping.is_set():
+            try:
+                await self.inbox.ensure_group()
+                await self._round()
+                backoff = 1.0
+            except REDIS_ERRORS as e:
+                log.warning("updates: Redis unavailable (%s); retrying in %.0f s", e, backoff)
+                self._retry_pending_at = time.monotonic()
+                await self._pause(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+            except ResponseError as e:
+                if "NOGROUP" not in str(e):
+                    raise
+                log.warning("updates: consumer group is gone (Redis lost it); recreating")
+            stop_if_cancelled()
+
+    async def drain(self, grace: float) -> int:
+        """Stop starting updates; wait up to ``grace`` s for the running ones; cancel the rest.
+
+        Returns how many were cancelled (they stay in the inbox)."""
+        self._stopping.set()
+        running = list(self._running.values())
+        if not running:
+            return 0
+        log.info("waiting up to %.0f s for %d update(s) in progress", grace, len(running))
+        _, unfinished = await asyncio.wait(running, timeout=grace)
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished, timeout=5.0)
+            log.warning("%d update(s) did not finish in time; kept for the next start",
+                        len(unfinished))  # fmt: skip
+        return len(unfinished)
+
+    async def _round(self) -> None:
+        if self._retry_pending_at is not None and time.monotonic() >= self._retry_pending_at:
+            self._retry_pending_at = None
+            for entry in await self.inbox.pending():
+                self._start(entry)
+        while self.in_flight >= self.max_in_flight and not self._stopping.is_set():
+            await asyncio.wait(list(self._running.values()), return_when=asyncio.FIRST_COMPLETED)
+        if self._stopping.is_set():
+            return
+        for entry in await self.inbox.new(self.max_in_flight - self.in_flight, self.block_ms):
+            self._start(entry)
+
+    def _start(self, entry: Entry) -> None:
+        if entry.entry_id in self._running or self._stopping.is_set():
+            return
+        task = asyncio.create_task(self._handle(entry), name=f"update-{entry.update_id}")
+        self._running[entry.entry_id] = task
+        task.add_done_callback(lambda _: self._running.pop(entry.entry_id, None))
+
+    async def _handle(self, entry: Entry) -> None:
+        try:
+            update = Update.model_validate(entry.update, context={"bot": self.bot})
+            await self.dispatcher.feed_update(self.bot, update)
+        except REDIS_ERRORS as e:
+            log.warning("update %s: Redis went away (%s); it runs again later", entry.update_id, e)
+            self._retry_after_outage()
+            return
+        except Exception:
+            log.exception("update %s failed; dropped", entry.update_id)
+        await self._done(entry)
+
+    async def _done(self, entry: Entry) -> None:
+        backoff = 0.5
+        for _ in range(6):  # about 15 s of a Redis hiccup; then it runs again later
+            try:
+                await self.inbox.done(entry)
+                return
+            except REDIS_ERRORS:
+                await asyncio.sleep(backoff)
+                backoff *= 2
+        log.warning("update %s handled but not removed; it may run again", entry.update_id)
+        self._retry_after_outage()
+
+    def _retry_after_outage(self) -> None:
+        at = time.monotonic() + RETRY_PENDING_S
+        if self._retry_pending_at is None or self._retry_pending_at > at:
+            self._retry_pending_at = at
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
