@@ -7,7 +7,12 @@ Two ways to run it:
   ``await api.until(...)`` helpers (a blocking wait would stall the server);
 - in a background thread with its own loop, for sync tests that run the bot as a subprocess:
   ``with FakeBotAPI() as api: ...``; wait with ``api.wait_until(...)``.
-Every public method is thread-safe and never blocks, except ``wait_until``.
+Every public method is thread-safe and never blocks, except ``wait_until`` and ``wait_delivered``.
+
+Webhook mode, as on Telegram: once the bot calls ``setWebhook``, ``getUpdates`` answers 409 and
+each update is POSTed to the webhook instead (:mod:`tests.fakes.webhook_pusher`) until
+``deleteWebhook``; see ``webhook``, ``webhook_posts``, ``until_delivered``, ``wait_delivered``
+and ``webhook_timeout``. :mod:`tests.fakes.round_robin` puts several receivers behind one URL.
 
 Users act with ``send_photo``, ``send_document``, ``send_album``, ``send_text`` and ``press``;
 what the bot did is read with ``messages``, ``photos``, ``documents``, ``calls`` and
@@ -29,18 +34,26 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 from typing import Any
 
 from aiohttp import web
 
 from tests.fakes.bot_api_spec import check_request, is_method
-from tests.fakes.bot_methods import BotMethods, error
+from tests.fakes.bot_methods import Answer, error
+from tests.fakes.loop_thread import LoopThread
 from tests.fakes.telegram_cloud import DEFAULT_TOKEN
 from tests.fakes.telegram_types import JSON_FIELDS, Call
+from tests.fakes.webhook_methods import WebhookMethods
+from tests.fakes.webhook_pusher import WebhookPusher
+
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+WEBHOOK_SET = "Conflict: terminated by setWebhook request"
 
 
-class FakeBotAPI(BotMethods):
+class FakeBotAPI(WebhookMethods):
     """One bot's view of Telegram over HTTP: updates to fetch, files to download, chats."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, username: str = "adain_test_bot") -> None:
@@ -49,7 +62,8 @@ class FakeBotAPI(BotMethods):
         self._wakeup: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: LoopThread | None = None
+        self._pusher = WebhookPusher(self, self._carry_out)
         self.port = 0
         self.violations: list[str] = []  # how requests broke the published Bot API
         self._violations_expected = False
@@ -100,12 +114,14 @@ class FakeBotAPI(BotMethods):
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
+        self._pusher.start()
         return self
 
     async def stop(self) -> None:
         if self._closing is not None and self._wakeup is not None:
             self._closing.set()  # hanging requests return now
             self._wakeup.set()  # and long polls too
+        await self._pusher.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -119,20 +135,14 @@ class FakeBotAPI(BotMethods):
 
     def start_in_thread(self) -> FakeBotAPI:
         """Serve from a background thread with its own event loop (for sync tests)."""
-        loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=loop.run_forever, name="fake-bot-api", daemon=True)
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=10)
-        return self
+        self._thread = LoopThread("fake-bot-api")
+        return self._thread.run(self.start())
 
     def stop_thread(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        if self._thread is None:
             return
-        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
+        self._thread.run(self.stop())
+        self._thread.close()
         self._thread = None
 
     def __enter__(self) -> FakeBotAPI:
@@ -145,6 +155,7 @@ class FakeBotAPI(BotMethods):
     def _updates_arrived(self) -> None:
         if self._loop is not None and self._wakeup is not None:
             self._loop.call_soon_threadsafe(self._wakeup.set)
+        self._pusher.wake()
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -160,11 +171,17 @@ class FakeBotAPI(BotMethods):
         if request.match_info["token"] != self.token:
             return _answer(401, error(401, "Unauthorized"))
         sent, files = await _read_params(request)
-        problems = check_request(request.match_info["method"], sent, files)
-        method, params = request.match_info["method"].lower(), _decoded(sent)
+        return _answer(*await self._carry_out(request.match_info["method"], sent, files))
+
+    async def _carry_out(
+        self, name: str, sent: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> Answer:
+        """One request of the bot's, as sent: over HTTP, or in an answer to a webhook POST."""
+        problems = check_request(name, sent, files)
+        method, params = name.lower(), _decoded(sent)
         chat_id = params.get("chat_id") if isinstance(params.get("chat_id"), int) else None
         if problems:
-            return _answer(*self._refuse_nonconforming(method, chat_id, params, problems))
+            return self._refuse_nonconforming(method, chat_id, params, problems)
         with self._lock:
             failure = next((f for f in self._failures if f.matches(method, chat_id)), None)
             if failure is not None and failure.remaining is not None:
@@ -173,14 +190,18 @@ class FakeBotAPI(BotMethods):
             self._record(Call(method, chat_id, params, 0))
             assert self._closing is not None
             await self._closing.wait()
-            return _answer(502, error(502, "Bad Gateway"))
+            return 502, error(502, "Bad Gateway")
         if failure is not None:
             self._record(Call(method, chat_id, params, failure.status))
-            return _answer(failure.status, failure.body())
+            return failure.status, failure.body()
         if method == "getupdates":
-            result: Any = await self._get_updates(params)
-            return _answer(200, {"ok": True, "result": result})
-        return _answer(*self.answer(method, params, files))
+            if self.webhook is not None:
+                return 409, error(409, WEBHOOK_ACTIVE)
+            result = await self._get_updates(params)
+            if result is None:  # a setWebhook ended the long poll
+                return 409, error(409, WEBHOOK_SET)
+            return 200, {"ok": True, "result": result}
+        return self.answer(method, params, files)
 
     def _refuse_nonconforming(
         self, method: str, chat_id: int | None, params: dict[str, Any], problems: list[str]
@@ -195,7 +216,8 @@ class FakeBotAPI(BotMethods):
         self._record(Call(method, chat_id, params, status))
         return status, body
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Pending updates, waiting up to ``timeout`` for one; None if a webhook was set."""
         assert self._wakeup is not None and self._closing is not None and self._loop is not None
         offset, limit = params.get("offset"), int(params.get("limit") or 100)
         deadline = self._loop.time() + float(params.get("timeout") or 0)
@@ -204,13 +226,15 @@ class FakeBotAPI(BotMethods):
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
         while True:
             with self._lock:
+                if self._webhook is not None:
+                    return None
                 pending = [dict(u) for u in self._updates[:limit]]
             remaining = deadline - self._loop.time()
             if pending or remaining <= 0 or self._closing.is_set():
                 return pending
             self._wakeup.clear()
             with self._lock:
-                if self._updates:
+                if self._updates or self._webhook is not None:
                     continue
             try:
                 await asyncio.wait_for(self._wakeup.wait(), remaining)

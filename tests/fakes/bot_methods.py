@@ -31,7 +31,7 @@ class BotMethods(TelegramCloud):
         self._record(Call(method, chat_id, params, status))
         return status, body
 
-    # Each _m_<method> runs with the lock held.
+    # Each _m_<method> runs with the lock held. The webhook's are in webhook_methods.py.
 
     def _m_getme(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
         return 200, ok(self.bot_user)
@@ -65,19 +65,6 @@ class BotMethods(TelegramCloud):
 
     def _m_getmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
         return 200, ok(self.commands.get(str(params.get("language_code") or ""), []))
-
-    def _m_deletewebhook(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
-        if params.get("drop_pending_updates"):
-            self._updates.clear()
-        return 200, ok(True)
-
-    def _m_getwebhookinfo(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
-        info = {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-        return 200, ok(info)
 
     def _m_editmessagetext(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
         return self._edit(params, text=str(params.get("text", "")))

@@ -40,6 +40,7 @@ JSON_FIELDS = frozenset(
         "show_alert",
         "cache_time",
         "drop_pending_updates",
+        "max_connections",
         "entities",
         "caption_entities",
         "disable_notification",
@@ -202,3 +203,30 @@ class Failure:
         if self.retry_after is not None:
             answer["parameters"] = {"retry_after": self.retry_after}
         return answer
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """What the last setWebhook asked for; a new object on every call."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    allowed_updates: list[str] | None  # None: never given (all the usual kinds)
+    custom_certificate: bool = False
+
+
+@dataclass(frozen=True)
+class WebhookPost:
+    """One attempt to deliver an update to the webhook, as it ended."""
+
+    update_id: int
+    url: str
+    status: int | None  # the receiver's HTTP status; None: no answer (refused, timed out…)
+    error: str | None  # what getWebhookInfo reports as last_error_message; None: delivered
+    at: float  # time.time() when the attempt ended
+    reply_method: str | None = None  # a method the 2xx answer carried, and the fake carried out
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
