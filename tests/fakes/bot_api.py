@@ -14,9 +14,10 @@ each update is POSTed to the webhook instead (:mod:`tests.fakes.webhook_pusher`)
 ``deleteWebhook``; see ``webhook``, ``webhook_posts``, ``until_delivered``, ``wait_delivered``
 and ``webhook_timeout``. :mod:`tests.fakes.round_robin` puts several receivers behind one URL.
 
-Users act with ``send_photo``, ``send_document``, ``send_album``, ``send_text`` and ``press``;
-what the bot did is read with ``messages``, ``photos``, ``documents``, ``calls`` and
-``actions``; failures are programmed with ``refuse`` (Telegram's real answers, a
+Users act with ``send_photo``, ``send_document``, ``send_album``, ``send_text``, ``press`` and,
+for clips (:mod:`tests.fakes.clips`), ``send_animation``, ``send_video`` and ``send_video_note``;
+what the bot did is read with ``messages``, ``photos``, ``documents``, ``clips``, ``results``,
+``calls`` and ``actions``; failures are programmed with ``refuse`` (Telegram's real answers, a
 :class:`~tests.fakes.telegram_types.Refusal`: ``api.refuse("sendPhoto",
 Refusal.PHOTO_INVALID_DIMENSIONS)``), ``flood`` (429 with ``retry_after``), ``block``, ``hang``
 and, for any other answer, ``fail``.
@@ -40,6 +41,7 @@ from aiohttp import web
 
 from tests.fakes.bot_api_spec import check_request, is_method
 from tests.fakes.bot_methods import Answer, error
+from tests.fakes.clips import ClipMethods
 from tests.fakes.loop_thread import LoopThread
 from tests.fakes.telegram_cloud import DEFAULT_TOKEN
 from tests.fakes.telegram_types import JSON_FIELDS, Call
@@ -53,7 +55,7 @@ WEBHOOK_ACTIVE = (
 WEBHOOK_SET = "Conflict: terminated by setWebhook request"
 
 
-class FakeBotAPI(WebhookMethods):
+class FakeBotAPI(WebhookMethods, ClipMethods):
     """One bot's view of Telegram over HTTP: updates to fetch, files to download, chats."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, username: str = "adain_test_bot") -> None:

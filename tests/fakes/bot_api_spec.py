@@ -83,6 +83,14 @@ def check_request(
     return [f"{method['name']}: {p}" for p in problems]
 
 
+def check_object(value: Any, type_name: str) -> list[str]:
+    """Every way ``value``, native JSON, breaks the spec's type ``type_name`` (``[]``: none).
+
+    For what the fake itself shows the bot: a message, an update, an Animation…
+    """
+    return _Values({}).check(value, [type_name], type_name)
+
+
 class _Values:
     """Type checks of one request's values; remembers which file parts were referenced."""
 

@@ -6,10 +6,20 @@ import time
 from typing import Any
 
 from tests.fakes.telegram_cloud import TelegramCloud
-from tests.fakes.telegram_types import CHAT_METHODS, Call, Refusal, SentMessage, image_size
+from tests.fakes.telegram_types import (
+    CHAT_METHODS,
+    Call,
+    FileRecord,
+    Refusal,
+    SentMessage,
+    image_size,
+    mime_type_of,
+    suffix_of,
+)
 
 GET_FILE_LIMIT = 20 * 1024 * 1024  # the cloud Bot API's download limit
 Answer = tuple[int, dict[str, Any]]
+Shape = tuple[int, int, int]  # width, height, duration
 
 
 class BotMethods(TelegramCloud):
@@ -101,7 +111,8 @@ class BotMethods(TelegramCloud):
             message.texts.append(text)
         message.reply_markup = markup
         raw = self._raw_messages[(message.chat_id, message.message_id)]
-        raw["text" if message.method == "sendMessage" else "caption"] = message.text
+        if message.text is not None:
+            raw["text" if message.method == "sendMessage" else "caption"] = message.text
         raw.pop("reply_markup", None)
         if markup:
             raw["reply_markup"] = markup
@@ -110,6 +121,7 @@ class BotMethods(TelegramCloud):
     def _send_file(
         self, method: str, field: str, params: dict[str, Any], files: dict[str, Any]
     ) -> Answer:
+        """sendPhoto, sendDocument and the clips: the file ``field`` is uploaded or a file_id."""
         value = params.get(field)
         upload = None
         if isinstance(value, str) and value.startswith("attach://"):
@@ -122,19 +134,29 @@ class BotMethods(TelegramCloud):
         if upload is None:
             return 400, error(400, f"Bad Request: there is no {field} in the request")
         filename, data = upload
-        record = self.add_file(data, suffix=filename.rsplit(".", 1)[-1])
-        width, height = image_size(data)
-        if field == "photo":
-            size = {"width": width, "height": height, "file_size": len(data)}
-            content = {"photo": [{**record.as_file(), **size}]}
-        else:
-            content = {"document": {**record.as_file(), "file_name": filename}}
+        record = self.add_file(data, suffix=suffix_of(filename))
+        content, shape = self._file_content(field, record, filename, params)
         if params.get("caption"):
             content["caption"] = params["caption"]
         status, body = self._new_message(method, params, content)
         sent = self._sent[-1]
-        sent.data, sent.filename, sent.width, sent.height = data, filename, width, height
+        sent.data, sent.filename = data, filename
+        sent.width, sent.height, sent.duration = shape
         return status, body
+
+    def _file_content(
+        self, field: str, record: FileRecord, filename: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], Shape]:
+        """The message's fields for an uploaded photo or document; clips add theirs.
+
+        Returns them with (width, height, duration) as the fake shows them on ``SentMessage``.
+        """
+        width, height = image_size(record.data or b"")
+        if field == "photo":
+            size = {**record.as_media(), "width": width, "height": height}
+            return {"photo": [size]}, (width, height, 0)
+        named = {"file_name": filename, "mime_type": mime_type_of(filename)}
+        return {"document": {**record.as_media(), **named}}, (width, height, 0)
 
     def _new_message(self, method: str, params: dict[str, Any], content: dict[str, Any]) -> Answer:
         chat_id = int(params["chat_id"])

@@ -20,6 +20,7 @@ from tests.fakes.telegram_types import (
     Refusal,
     SentMessage,
     image_size,
+    suffix_of,
 )
 
 T = TypeVar("T")
@@ -120,14 +121,10 @@ class TelegramCloud:
         caption: str | None = None,
         media_group_id: str | None = None,
     ) -> dict[str, Any]:
-        """The user sends a file."""
-        record = document if isinstance(document, FileRecord) else self.add_file(document)
-        doc: dict[str, Any] = {
-            "file_id": record.file_id,
-            "file_unique_id": record.file_unique_id,
-            "file_name": file_name,
-            "file_size": record.file_size,
-        }
+        """The user sends a file (a picture, or a video or GIF sent as a file, uncompressed)."""
+        if not isinstance(document, FileRecord):
+            document = self.add_file(document, suffix=suffix_of(file_name))
+        doc: dict[str, Any] = {**document.as_media(), "file_name": file_name}
         if mime_type is not None:
             doc["mime_type"] = mime_type
         content: dict[str, Any] = {"document": doc}
@@ -193,9 +190,13 @@ class TelegramCloud:
     def documents(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages(chat_id) if m.is_document]
 
+    def clips(self, chat_id: int) -> list[SentMessage]:
+        """Animations, videos and video notes the bot sent to the chat."""
+        return [m for m in self.messages(chat_id) if m.is_clip]
+
     def results(self, chat_id: int) -> list[SentMessage]:
-        """Photos and documents the bot sent to the chat."""
-        return [m for m in self.messages(chat_id) if m.is_photo or m.is_document]
+        """Every file the bot sent to the chat: photos, documents and clips."""
+        return [m for m in self.messages(chat_id) if m.is_result]
 
     def texts(self, chat_id: int) -> list[str]:
         """Every text the chat was shown, edits of a message included, in order of sending."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import mimetypes
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
@@ -16,6 +17,8 @@ CHAT_METHODS = frozenset(
         "sendchataction",
         "sendmediagroup",
         "sendanimation",
+        "sendvideo",
+        "sendvideonote",
         "sendsticker",
         "copymessage",
         "forwardmessage",
@@ -51,6 +54,13 @@ JSON_FIELDS = frozenset(
         "disable_content_type_detection",
         "message_thread_id",
         "reply_to_message_id",
+        "duration",
+        "width",
+        "height",
+        "length",
+        "supports_streaming",
+        "show_caption_above_media",
+        "start_timestamp",
     }
 )
 
@@ -103,6 +113,17 @@ def image_size(data: bytes) -> tuple[int, int]:
         return 0, 0
 
 
+def suffix_of(filename: str) -> str:
+    """The extension a stored file keeps ("bin" when the name has none)."""
+    stem, dot, suffix = filename.rpartition(".")
+    return suffix.lower() if dot and stem and suffix else "bin"
+
+
+def mime_type_of(filename: str, default: str = "application/octet-stream") -> str:
+    """The MIME type Telegram reports for an uploaded file of this name."""
+    return mimetypes.guess_type(filename)[0] or default
+
+
 @dataclass
 class FileRecord:
     """A file the server can hand out through getFile and /file/bot<token>/<path>."""
@@ -114,11 +135,15 @@ class FileRecord:
     data: bytes | None  # None: getFile works but the download answers 404
 
     def as_file(self) -> dict[str, Any]:
+        """The ``File`` that getFile answers."""
+        return {**self.as_media(), "file_path": self.file_path}
+
+    def as_media(self) -> dict[str, Any]:
+        """The fields a message's PhotoSize, Document, Animation, Video… share (no path)."""
         return {
             "file_id": self.file_id,
             "file_unique_id": self.file_unique_id,
             "file_size": self.file_size,
-            "file_path": self.file_path,
         }
 
 
@@ -128,12 +153,13 @@ class SentMessage:
 
     chat_id: int
     message_id: int
-    method: str  # sendMessage | sendPhoto | sendDocument
+    method: str  # sendMessage | sendPhoto | sendDocument | sendAnimation | sendVideo | …
     text: str | None = None  # current text (sendMessage) or caption
-    data: bytes | None = None  # the uploaded photo or document
+    data: bytes | None = None  # the uploaded photo, document or clip
     filename: str | None = None
-    width: int = 0
+    width: int = 0  # as Telegram reports it: the image's own; a clip's as sent (a note's length)
     height: int = 0
+    duration: int = 0  # seconds, clips only
     reply_markup: dict[str, Any] | None = None
     texts: list[str] = field(default_factory=list)  # every text it showed, edits included
     deleted: bool = False
@@ -145,6 +171,28 @@ class SentMessage:
     @property
     def is_document(self) -> bool:
         return self.method == "sendDocument"
+
+    @property
+    def is_animation(self) -> bool:
+        return self.method == "sendAnimation"
+
+    @property
+    def is_video(self) -> bool:
+        return self.method == "sendVideo"
+
+    @property
+    def is_video_note(self) -> bool:
+        return self.method == "sendVideoNote"
+
+    @property
+    def is_clip(self) -> bool:
+        """An animation, a video or a video note."""
+        return self.is_animation or self.is_video or self.is_video_note
+
+    @property
+    def is_result(self) -> bool:
+        """A file the bot sent: a photo, a document or a clip."""
+        return self.is_photo or self.is_document or self.is_clip
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
