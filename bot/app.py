@@ -38,11 +38,11 @@ from bot.leadership import Leadership
 from bot.polling import UpdatePoller
 from bot.presets import PresetLibrary
 from bot.progress import ProgressLoop
+from bot.queues import Queues
 from bot.redis_clients import async_client, async_options, sync_client
 from bot.submission import Submitter
 from bot.update_loop import UpdateLoop
 from bot.webhook import WebhookIntake, shared_secret, webhook_path
-from worker import contract
 
 log = logging.getLogger(__name__)
 FSM_PREFIX = "adain:fsm"
@@ -88,10 +88,10 @@ class BotApp:
         api = TelegramAPIServer.from_base(config.telegram_api_url)
         self.bot = Bot(config.bot_token.get_secret_value(), session=AiohttpSession(api=api))
         self.i18n = load_i18n(config.default_locale)
-        queue = contract.queue(self.sync_redis)
+        queues = Queues.on(self.sync_redis)
         self.store = JobStore(self.redis)
         images = ImageStore(self.redis, config.max_download_bytes)
-        submitter = Submitter(self.store, queue, config.queue_cap)
+        submitter = Submitter(self.store, queues, config.queue_cap)
         # Its own connection pool: the dispatcher closes the storage when polling stops.
         storage = RedisStorage.from_url(
             config.redis_url,
@@ -102,8 +102,9 @@ class BotApp:
             storage=storage,
             # One update per chat at a time, in order: album photos and quick pairs never race.
             events_isolation=OrderedEventIsolation(storage.create_isolation()),
+            config=config,
             images=images,
-            conversation=Conversation(images, submitter, config.style_size),
+            conversation=Conversation(images, submitter, config),
             reruns=Reruns(self.store, images, submitter),
             presets=PresetLibrary(config.styles_dir),
         )
@@ -116,7 +117,7 @@ class BotApp:
             self.bot, self.redis, self.store, self.i18n, config.delivery_consumer
         )
         self.progress = ProgressLoop(
-            self.bot, self.store, queue, self.i18n, config.progress_interval
+            self.bot, self.store, queues, self.i18n, config.progress_interval
         )
         self.inbox = UpdateInbox(self.redis)
         allowed = self.dispatcher.resolve_used_update_types()

@@ -18,7 +18,7 @@ from aiogram.types import TelegramObject
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.preferences import Preferences
-from worker.contract import StyleRef
+from worker.contract import MediaKind, StyleRef
 
 log = logging.getLogger(__name__)
 MIX_WEIGHT_MAX = 5
@@ -31,18 +31,22 @@ class Picture(BaseModel):
 
     key: str  # Redis key of the bytes
     document: bool = False  # sent as a file: full resolution in and out
+    media: MediaKind = MediaKind.PICTURE  # a clip is always the content
+    duration: float = 0.0  # clips: seconds
     as_style: bool = False  # captioned "style", or a preset
     album: str | None = None  # media_group_id
     message_id: int = 0
 
 
 class Content(BaseModel):
-    """The photo to repaint."""
+    """The photo (or clip) to repaint."""
 
     model_config = ConfigDict(frozen=True)
 
     key: str
     document: bool = False
+    media: MediaKind = MediaKind.PICTURE
+    duration: float = 0.0  # clips: seconds
 
 
 class Style(BaseModel):

@@ -28,6 +28,11 @@ class BotConfig(BaseSettings):
     progress_interval: float = Field(default=1.0, gt=0)  # seconds between status updates
     photo_size: int = Field(default=512, ge=0)  # default shorter side of results from photos
     style_size: int = Field(default=512, ge=0)
+    # Clips (animations, videos, video notes): longest accepted, frames' shorter side of the
+    # result (0 keeps the source's), highest frame rate of the result.
+    max_video_seconds: float = Field(default=15.0, gt=0)
+    video_size: int = Field(default=360, ge=0)
+    video_fps: int = Field(default=24, ge=1, le=60)
     # Webhook mode: the public HTTPS address Telegram posts updates to (its path is served);
     # unset, the bot uses long polling.
     webhook_url: str | None = None

@@ -6,6 +6,7 @@ from aiogram import Bot
 from aiogram.utils.i18n import gettext as _
 
 from bot.chat_state import ChatData, ChatState, Picture
+from bot.config import BotConfig
 from bot.images import ImageStore
 from bot.keyboards import mix_keyboard
 from bot.placement import MAX_MIX, Next, place
@@ -16,10 +17,10 @@ from worker.contract import JobRequest, ReplyContext
 class Conversation:
     """Applies :func:`bot.placement.place` to a chat and answers the user."""
 
-    def __init__(self, images: ImageStore, submitter: Submitter, style_size: int) -> None:
+    def __init__(self, images: ImageStore, submitter: Submitter, config: BotConfig) -> None:
         self.images = images
         self.submitter = submitter
-        self.style_size = style_size
+        self.config = config
 
     async def take(
         self, bot: Bot, chat_id: int, chat: ChatState, pic: Picture, locale: str
@@ -34,7 +35,10 @@ class Conversation:
         if placed != data:
             await chat.save(placed)
         if step is Next.NEED_STYLE:
-            await bot.send_message(chat_id, _("got-content"))
+            clip = placed.content is not None and placed.content.media.is_clip
+            await bot.send_message(chat_id, _("got-clip") if clip else _("got-content"))
+        elif step is Next.CLIP_NOT_STYLE:
+            await bot.send_message(chat_id, _("clip-not-style"))
         elif step is Next.NEED_CONTENT:
             await bot.send_message(chat_id, _("got-style"))
         elif step is Next.MIX_ADDED and placed.mix is not None:
@@ -58,16 +62,21 @@ class Conversation:
         content = data.content
         assert content is not None and data.styles  # callers checked
         prefs = data.preferences(chat.default_size)
+        clip = content.media.is_clip
+        size = self.config.video_size if clip else 0 if content.document else prefs.size
         request = JobRequest(
             chat_id=chat_id,
             content_key=content.key,
             styles=data.style_refs(),
             alpha=prefs.alpha,
             preserve_color=prefs.preserve_color,
-            size=0 if content.document else prefs.size,
-            style_size=self.style_size,
+            size=size,
+            style_size=self.config.style_size,
             stroke=prefs.stroke,
-            reply=ReplyContext(locale=locale, as_document=content.document),
+            media=content.media,
+            duration=content.duration,
+            fps=self.config.video_fps,
+            reply=ReplyContext(locale=locale, as_document=content.document and not clip),
         )
         return await self.submitter.submit(bot, request)
 

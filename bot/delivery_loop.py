@@ -36,7 +36,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.cancellation import stop_if_cancelled
 from bot.job_records import JobRecord, JobStore
 from bot.keyboards import result_keyboard
-from bot.sending import send_result
+from bot.sending import send_clip, send_result
 from worker import contract
 from worker.contract import DeliveryEvent, ErrorCode
 
@@ -57,6 +57,9 @@ def error_text(code: ErrorCode) -> str:
         ErrorCode.TOO_SMALL: _("error-too_small"),
         ErrorCode.EXPIRED: _("error-expired"),
         ErrorCode.OUT_OF_MEMORY: _("error-out_of_memory"),
+        ErrorCode.TOO_LONG: _("error-too_long"),
+        ErrorCode.NO_VIDEO: _("error-no_video"),
+        ErrorCode.UNSUPPORTED: _("error-unsupported"),
         ErrorCode.INTERNAL: _("error-internal"),
     }
     return texts[code]
@@ -211,6 +214,12 @@ class DeliveryLoop:
             return
         # Without its record (expired) a result has nothing to re-run: no buttons.
         keyboard = None if record is None else result_keyboard(event.job, record.request)
+        if event.media.is_clip:
+            await send_clip(
+                self.bot, event.chat, data, media=event.media, width=event.width,
+                height=event.height, duration=event.duration, keyboard=keyboard,
+            )  # fmt: skip
+            return
         await send_result(
             self.bot,
             event.chat,

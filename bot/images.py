@@ -12,8 +12,9 @@ from aiogram.types import Message
 from aiohttp import ClientError
 from redis.asyncio import Redis
 
-from bot.filetypes import is_image_file
+from bot.filetypes import is_clip_file, is_image_file
 from worker import contract
+from worker.contract import MediaKind
 
 log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 120  # seconds for one file
@@ -37,21 +38,41 @@ class PictureRefused(Exception):
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A picture a user sent: a photo or an image file (document), not yet downloaded."""
+    """What a user sent, not yet downloaded: a photo, an image file (document), or a clip."""
 
     file_id: str
     file_unique_id: str
     file_size: int | None
     is_document: bool
+    media: MediaKind = MediaKind.PICTURE
+    duration: float = 0.0  # clips: seconds, as Telegram reports them (0: not said)
 
 
 def incoming_file(message: Message) -> IncomingFile:
-    """The picture of a photo or document message; refuses documents that are not images."""
+    """The picture or clip of a message; refuses documents that are neither."""
     if message.photo:
         largest = message.photo[-1]
         return IncomingFile(largest.file_id, largest.file_unique_id, largest.file_size, False)
+    # Telegram fills ``document`` too for animations: look at the clip kinds first.
+    clip = message.animation or message.video or message.video_note
+    if clip is not None:
+        media = (
+            MediaKind.ANIMATION if message.animation
+            else MediaKind.VIDEO if message.video else MediaKind.VIDEO_NOTE
+        )  # fmt: skip
+        return IncomingFile(clip.file_id, clip.file_unique_id, clip.file_size, False, media,
+                            float(clip.duration or 0))  # fmt: skip
     document = message.document
-    if document is None or not is_image_file(document.mime_type, document.file_name):
+    if document is None:
+        raise PictureRefused(Refusal.NOT_IMAGE)
+    if is_clip_file(document.mime_type, document.file_name):
+        gif = (document.mime_type or "").lower() == "image/gif" or (
+            (document.file_name or "").lower().endswith(".gif")
+        )
+        media = MediaKind.ANIMATION if gif else MediaKind.VIDEO
+        return IncomingFile(document.file_id, document.file_unique_id, document.file_size, True,
+                            media)  # fmt: skip
+    if not is_image_file(document.mime_type, document.file_name):
         raise PictureRefused(Refusal.NOT_IMAGE)
     return IncomingFile(document.file_id, document.file_unique_id, document.file_size, True)
 

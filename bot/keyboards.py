@@ -42,7 +42,8 @@ def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
     if preferences.can_be_coarser(request.stroke):
         strokes.append(button(_("btn-coarser"), ResultAction.COARSER))
     colours = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
-    last = [button(_("btn-swap"), ResultAction.SWAP)] if len(request.styles) == 1 else []
+    swappable = len(request.styles) == 1 and not request.media.is_clip
+    last = [button(_("btn-swap"), ResultAction.SWAP)] if swappable else []
     last.append(button(_("btn-restyle"), ResultAction.RESTYLE))
     rows = [row for row in (strength, strokes) if row]
     rows += [[button(colours, ResultAction.COLOURS)], last]

@@ -18,6 +18,7 @@ class Next(Enum):
     RUN = "run"
     MIX_ADDED = "mix_added"
     MIX_FULL = "mix_full"
+    CLIP_NOT_STYLE = "clip_not_style"  # a clip where only a picture can go (a style, a mix)
     WAIT = "wait"  # the first picture of an album: its partner follows at once
 
 
@@ -29,6 +30,8 @@ def is_style_caption(caption: str | None) -> bool:
 
 def place(data: ChatData, pic: Picture) -> tuple[ChatData, Next]:
     """The chat's data after a new picture, and what happens next."""
+    if pic.media.is_clip:
+        return _place_clip(data, pic)
     if data.mix is not None:
         if len(data.mix) >= MAX_MIX:
             return data, Next.MIX_FULL
@@ -42,6 +45,17 @@ def place(data: ChatData, pic: Picture) -> tuple[ChatData, Next]:
         content = Content(key=pic.key, document=pic.document)
         return data.change(content=content), Next.RUN if data.styles else Next.NEED_STYLE
     return data.change(styles=style), Next.RUN
+
+
+def _place_clip(data: ChatData, pic: Picture) -> tuple[ChatData, Next]:
+    """A clip is always what gets repainted; it cannot be a style or part of a mix. A picture
+    sent just before it, still waiting for its style, becomes the clip's style."""
+    if pic.as_style or data.mix is not None:
+        return data, Next.CLIP_NOT_STYLE
+    content = Content(key=pic.key, document=pic.document, media=pic.media, duration=pic.duration)
+    if not data.styles and data.content is not None and not data.content.media.is_clip:
+        return data.change(content=content, styles=(Style(key=data.content.key),)), Next.RUN
+    return data.change(content=content), Next.RUN if data.styles else Next.NEED_STYLE
 
 
 def _place_in_album(data: ChatData, pic: Picture) -> tuple[ChatData, Next]:

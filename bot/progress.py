@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import time
 from enum import Enum
@@ -19,15 +20,18 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue
 from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 
 from bot.cancellation import stop_if_cancelled
 from bot.job_records import JobRecord, JobStore
+from bot.queues import Queues
+from worker import contract
+from worker.contract import MediaKind
 
 log = logging.getLogger(__name__)
 ACTION_EVERY = 4.0  # seconds; Telegram shows a chat action for about five
+CLIP_EDIT_EVERY = 3.0  # seconds between edits of a clip's "frame N of M"
 
 
 class Stage(Enum):
@@ -41,17 +45,18 @@ class Stage(Enum):
 Progress = tuple[Stage, int]  # the stage, and the jobs ahead when queued
 
 
-def job_progress(queue: Queue, job_ids: list[str]) -> dict[str, Progress]:
+def job_progress(queues: Queues, records: list[JobRecord]) -> dict[str, Progress]:
     """Where each job stands in RQ (blocking calls: run in a thread)."""
     out: dict[str, Progress] = {}
-    for job_id in job_ids:
+    for record in records:
+        job_id = record.job_id
         try:
-            status = Job(job_id, connection=queue.connection).get_status()
+            status = Job(job_id, connection=queues.stills.connection).get_status()
         except InvalidJobOperation:  # RQ no longer holds the job
             out[job_id] = (Stage.OTHER, 0)
             continue
         if status == JobStatus.QUEUED:
-            out[job_id] = (Stage.QUEUED, queue.get_job_position(job_id) or 0)
+            out[job_id] = (Stage.QUEUED, queues.ahead(record.request, job_id) or 0)
         elif status == JobStatus.STARTED:
             out[job_id] = (Stage.STARTED, 0)
         else:
@@ -61,23 +66,39 @@ def job_progress(queue: Queue, job_ids: list[str]) -> dict[str, Progress]:
 
 def upload_action(record: JobRecord) -> ChatAction:
     """What the chat shows while the worker runs: the kind of message that will follow."""
+    media = record.request.media
+    if media is MediaKind.VIDEO_NOTE:
+        return ChatAction.UPLOAD_VIDEO_NOTE
+    if media.is_clip:
+        return ChatAction.UPLOAD_VIDEO
     as_file = record.request.reply.as_document
     return ChatAction.UPLOAD_DOCUMENT if as_file else ChatAction.UPLOAD_PHOTO
+
+
+def clip_progress_text(raw: bytes | str | None) -> str:
+    """ "Working on your clip: frame N of M …" from the worker's progress (current locale)."""
+    if raw is None:
+        return _("working")
+    progress = json.loads(raw)
+    eta = progress.get("eta_s")
+    frames = _("working-clip").format(done=progress["done"], total=progress["total"])
+    return frames if eta is None else f"{frames} " + _("time-left").format(seconds=eta)
 
 
 class ProgressLoop:
     """Keeps each waiting chat's status message true to the job's place in the queue."""
 
     def __init__(
-        self, bot: Bot, store: JobStore, queue: Queue, i18n: I18n, interval: float
+        self, bot: Bot, store: JobStore, queues: Queues, i18n: I18n, interval: float
     ) -> None:
         self.bot = bot
         self.store = store
-        self.queue = queue
+        self.queues = queues
         self.i18n = i18n
         self.interval = interval
         self._shown: dict[str, str] = {}  # job id → text the status message shows
         self._last_action: dict[str, float] = {}
+        self._last_clip_edit: dict[str, float] = {}
 
     async def run(self) -> None:
         while True:
@@ -94,24 +115,46 @@ class ProgressLoop:
         for gone in set(self._shown) - set(job_ids):
             self._shown.pop(gone, None)
             self._last_action.pop(gone, None)
-        if not job_ids:
-            return
-        progress = await asyncio.to_thread(job_progress, self.queue, job_ids)
+            self._last_clip_edit.pop(gone, None)
+        records = []
         for job_id in job_ids:
-            stage, ahead = progress[job_id]
             record = await self.store.load(job_id)
             if record is None:
                 await self.store.forget(job_id)
-                continue
+            else:
+                records.append(record)
+        if not records:
+            return
+        progress = await asyncio.to_thread(job_progress, self.queues, records)
+        for record in records:
+            stage, ahead = progress[record.job_id]
             if stage is Stage.OTHER:
                 continue
             await self.store.keep_claim(record.request.chat_id)
+            clip = stage is Stage.STARTED and record.request.media.is_clip
+            if clip and not self._clip_edit_due(record.job_id):
+                continue
+            raw = (
+                await self.store.redis.get(contract.progress_key(record.job_id)) if clip else None
+            )
             with self.i18n.context(), self.i18n.use_locale(record.request.reply.locale):
-                queued = _("queued").format(ahead=ahead)
-                text = _("working") if stage is Stage.STARTED else queued
+                if clip:
+                    text = clip_progress_text(raw)
+                elif stage is Stage.STARTED:
+                    text = _("working")
+                else:
+                    text = _("queued").format(ahead=ahead)
             await self._show(record, text)
             if stage is Stage.STARTED:
                 await self._upload_action(record)
+
+    def _clip_edit_due(self, job_id: str) -> bool:
+        """Clip progress is edited at most every CLIP_EDIT_EVERY seconds (Telegram's limits)."""
+        now = time.monotonic()
+        if now - self._last_clip_edit.get(job_id, -CLIP_EDIT_EVERY) < CLIP_EDIT_EVERY:
+            return False
+        self._last_clip_edit[job_id] = now
+        return True
 
     async def _show(self, record: JobRecord, text: str) -> None:
         chat_id, status = record.request.chat_id, record.status_message_id

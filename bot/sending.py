@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.config import MB
-from worker.contract import OutputFormat
+from worker.contract import MediaKind, OutputFormat
 
 log = logging.getLogger(__name__)
 PHOTO_MAX_BYTES = 10 * MB
@@ -35,6 +35,34 @@ def fits_photo(size: int, width: int, height: int) -> bool:
         return True
     return width + height <= PHOTO_MAX_SIDES and max(width, height) <= PHOTO_MAX_RATIO * min(
         width, height
+    )
+
+
+async def send_clip(
+    bot: Bot,
+    chat_id: int,
+    data: bytes,
+    *,
+    media: MediaKind,
+    width: int,
+    height: int,
+    duration: float,
+    keyboard: InlineKeyboardMarkup | None,
+) -> Message:
+    """Send a stylized clip as the same kind of message the user sent."""
+    file = BufferedInputFile(data, "adain.mp4")
+    seconds = max(1, round(duration))
+    if media is MediaKind.VIDEO_NOTE:
+        return await bot.send_video_note(
+            chat_id, file, duration=seconds, length=width, reply_markup=keyboard
+        )
+    if media is MediaKind.VIDEO:
+        return await bot.send_video(
+            chat_id, file, duration=seconds, width=width, height=height,
+            supports_streaming=True, reply_markup=keyboard,
+        )  # fmt: skip
+    return await bot.send_animation(
+        chat_id, file, duration=seconds, width=width, height=height, reply_markup=keyboard
     )
 
 

@@ -11,9 +11,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from rq import Queue
 
 from bot.job_records import JobRecord, JobStore
+from bot.queues import Queues
 from worker import contract
 from worker.contract import JobRequest
 
@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 class Submitter:
     """Turns a user's request into an RQ job under the worker's contract."""
 
-    def __init__(self, store: JobStore, queue: Queue, queue_cap: int) -> None:
+    def __init__(self, store: JobStore, queues: Queues, queue_cap: int) -> None:
         self.store = store
-        self.queue = queue
+        self.queues = queues
         self.queue_cap = queue_cap
 
     async def submit(self, bot: Bot, request: JobRequest) -> bool:
@@ -36,7 +36,7 @@ class Submitter:
             await bot.send_message(chat_id, _("busy-chat"))
             return False
         try:
-            ahead = await asyncio.to_thread(lambda: self.queue.count)
+            ahead = await asyncio.to_thread(self.queues.waiting)
             if ahead >= self.queue_cap:
                 await self.store.release_chat(chat_id, job_id)
                 await bot.send_message(chat_id, _("busy-global"))
@@ -45,17 +45,19 @@ class Submitter:
             # The record first: the job's delivery needs it.
             record = JobRecord(job_id=job_id, request=request, status_message_id=status.message_id)
             await self.store.save(record)
-            await asyncio.to_thread(contract.enqueue, self.queue, request, job_id)
+            await asyncio.to_thread(contract.enqueue, self.queues.of(request), request, job_id)
         except Exception:
             await self.store.finish(chat_id, job_id)
             raise
         log.info("chat %s: job %s queued with %d ahead", chat_id, job_id, ahead)
-        await self._correct_position(bot, status, job_id, ahead)
+        await self._correct_position(bot, status, request, job_id, ahead)
         return True
 
-    async def _correct_position(self, bot: Bot, status: Message, job_id: str, shown: int) -> None:
+    async def _correct_position(
+        self, bot: Bot, status: Message, request: JobRequest, job_id: str, shown: int
+    ) -> None:
         """Requests arriving together all counted the same queue: show the real place now."""
-        position = await asyncio.to_thread(self.queue.get_job_position, job_id)
+        position = await asyncio.to_thread(self.queues.ahead, request, job_id)
         if position is None or position == shown:
             return
         with contextlib.suppress(TelegramAPIError):  # the status loop retries soon anyway

@@ -73,13 +73,16 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
         content_bytes=settings.content_cache_mb << 20,
     )  # fmt: skip
     publisher = ResultPublisher(redis)
-    rt = Runtime(cached, redis, publisher, metrics, jpeg_quality=settings.jpeg_quality)
+    rt = Runtime(
+        cached, redis, publisher, metrics, jpeg_quality=settings.jpeg_quality,
+        max_video_seconds=settings.max_video_seconds,
+    )  # fmt: skip
     worker = StylizeWorker(
         rt, name=settings.worker_name, heartbeat_interval=settings.heartbeat_interval,
         maintenance_interval=settings.maintenance_interval, worker_ttl=settings.worker_ttl,
     )  # fmt: skip
-    stylize_queue = worker.queues[0]
-    metrics.track_queue_depth(lambda: stylize_queue.count)
+    queues = list(worker.queues)
+    metrics.track_queue_depth(lambda: sum(q.count for q in queues))
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
         log.info("metrics on port %d", settings.metrics_port)

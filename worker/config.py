@@ -26,6 +26,7 @@ class WorkerConfig(BaseSettings):
     fast_path: bool = True  # false: the plain float32 networks (for comparison or debugging)
     max_pixels: int | None = Field(None, gt=0)  # larger uploads: too_large; None: the model's
     jpeg_quality: int = Field(92, ge=1, le=95)
+    max_video_seconds: float = Field(15.0, gt=0)  # longer clips get too_long (as the bot's)
     style_cache_size: int = Field(256, ge=0)  # style statistics kept (a few KB each)
     content_cache_size: int = Field(4, ge=0)  # content feature maps kept
     content_cache_mb: int = Field(512, ge=0)  # ... and their total size

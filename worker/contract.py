@@ -33,12 +33,18 @@ from rq.serializers import JSONSerializer
 
 QUEUE_NAME = "stylize"
 JOB_FUNC = "worker.stylize_job.run"
+# Clips run on their own queue; workers listen to QUEUE_NAME first, so stills never wait
+# behind a clip.
+CLIP_QUEUE_NAME = "stylize-clips"
+CLIP_JOB_FUNC = "worker.clip_job.run"
 DELIVERY_STREAM = "adain:deliveries"
 DELIVERY_GROUP = "bot"
 
 INPUT_TTL = 24 * 3600  # seconds the bot keeps input bytes: buttons re-run from them
 RESULT_TTL = 3600  # seconds a result waits for the bot to deliver it
 JOB_TIMEOUT = 300  # seconds one job may run before RQ gives up on it
+CLIP_TIMEOUT_BASE = 120  # seconds a clip job may run: this plus CLIP_TIMEOUT_PER_SECOND each
+CLIP_TIMEOUT_PER_SECOND = 40  # second of the clip (a CPU worker needs well under half that)
 JOB_RETRIES = 2  # re-runs after a transient failure or a worker lost mid-job
 DELIVERY_STREAM_MAXLEN = 100_000  # approximate cap, so an absent bot cannot fill Redis
 DELIVERED_TTL = 2 * INPUT_TTL  # seconds delivered_key outlives its event: a re-run adds none
@@ -48,6 +54,11 @@ STROKE_MIN, STROKE_MAX = 0.25, 4.0  # the model's bounds of the brush-stroke sca
 def image_key(file_unique_id: str) -> str:
     """Redis key of an input image's bytes, by Telegram's file_unique_id."""
     return f"adain:img:{file_unique_id}"
+
+
+def progress_key(job_id: str) -> str:
+    """Where a clip job's worker keeps its progress (JSON: done, total, eta_s) for the bot."""
+    return f"adain:progress:{job_id}"
 
 
 def result_key(job_id: str) -> str:
@@ -63,18 +74,35 @@ def delivered_key(job_id: str) -> str:
 class ErrorCode(StrEnum):
     """Why a job made no picture; the bot turns each into a message in the user's language."""
 
-    NOT_IMAGE = "not_image"  # the bytes are not a picture
+    NOT_IMAGE = "not_image"  # the bytes are not a picture (or, for a clip, not a video)
     BROKEN = "broken"  # a picture that fails to decode (truncated upload, corrupt file)
     TOO_LARGE = "too_large"  # more pixels than the worker accepts, decompression bombs included
     TOO_SMALL = "too_small"  # a side below the minimum
     EXPIRED = "expired"  # the input bytes are gone from Redis (TTL passed)
     OUT_OF_MEMORY = "out_of_memory"  # still out of memory after a retry at a smaller size
+    TOO_LONG = "too_long"  # a clip longer than the limit (or whose header claims so)
+    NO_VIDEO = "no_video"  # a file with no video stream (sound only)
+    UNSUPPORTED = "unsupported"  # a codec the worker cannot decode
     INTERNAL = "internal"  # anything else: the job failed for good after its retries
 
 
 class OutputFormat(StrEnum):
     JPEG = "jpeg"
     PNG = "png"
+    MP4 = "mp4"  # clips: H.264 (and AAC for videos with sound)
+
+
+class MediaKind(StrEnum):
+    """What the content is, and so what kind of message the answer is."""
+
+    PICTURE = "picture"  # a photo or an image file (ReplyContext.as_document tells which)
+    ANIMATION = "animation"  # a GIF or a silent MP4: answered with an animation, no sound
+    VIDEO = "video"  # answered with a video, its sound kept
+    VIDEO_NOTE = "video_note"  # a round video message: answered with one (square, ≤ 640 px)
+
+    @property
+    def is_clip(self) -> bool:
+        return self is not MediaKind.PICTURE
 
 
 @dataclass(frozen=True)
@@ -117,6 +145,9 @@ class JobRequest:
     style_size: int = 512
     stroke: float = 1.0  # brush-stroke scale: the style is encoded at stroke × style_size
     output_format: OutputFormat = OutputFormat.JPEG
+    media: MediaKind = MediaKind.PICTURE  # for clips: size is the frames' shorter side
+    duration: float = 0.0  # clips: seconds, as Telegram reported them (sets the time limit)
+    fps: int = 24  # clips: the highest frame rate of the result
     reply: ReplyContext = field(default_factory=ReplyContext)
 
     def __post_init__(self) -> None:
@@ -128,12 +159,15 @@ class JobRequest:
             raise ValueError("style weights must be non-negative and not all zero")
         if self.size < 0 or self.style_size < 0:
             raise ValueError("sizes must be 0 (original) or positive")
+        if self.fps < 1 or self.duration < 0:
+            raise ValueError("fps must be positive and duration not negative")
         if not STROKE_MIN <= self.stroke <= STROKE_MAX:
             raise ValueError(f"stroke must lie in [{STROKE_MIN}, {STROKE_MAX}], got {self.stroke}")
         if self.output_format not in tuple(OutputFormat):
             raise ValueError(f"output_format must be one of {[f.value for f in OutputFormat]}")
-        # Accept the plain string too ("png"), and hold the member from here on.
+        # Accept plain strings too ("png"), and hold the members from here on.
         object.__setattr__(self, "output_format", OutputFormat(self.output_format))
+        object.__setattr__(self, "media", MediaKind(self.media))
 
     @property
     def image_keys(self) -> tuple[str, ...]:
@@ -144,6 +178,7 @@ class JobRequest:
         data = asdict(self)
         data["styles"] = [asdict(s) for s in self.styles]
         data["output_format"] = str(self.output_format)
+        data["media"] = str(self.media)
         data["reply"] = self.reply.to_dict()
         json.dumps(data)  # refuse anything JSON cannot carry here, not on the worker
         return data
@@ -153,6 +188,7 @@ class JobRequest:
         fields = dict(data)
         fields["styles"] = tuple(StyleRef(**s) for s in fields["styles"])
         fields["output_format"] = OutputFormat(fields.get("output_format", "jpeg"))
+        fields["media"] = MediaKind(fields.get("media", "picture"))
         fields["reply"] = ReplyContext.from_dict(fields.get("reply") or {})
         return cls(**fields)
 
@@ -168,6 +204,8 @@ class DeliveryEvent:
     format: OutputFormat = OutputFormat.JPEG
     width: int = 0
     height: int = 0
+    media: MediaKind = MediaKind.PICTURE  # what the worker made
+    duration: float = 0.0  # clips: seconds of the result
     reply: ReplyContext = field(default_factory=ReplyContext)  # the request's, echoed back
 
     def to_fields(self) -> dict[str, str]:
@@ -180,6 +218,8 @@ class DeliveryEvent:
             "format": str(self.format),
             "width": str(self.width),
             "height": str(self.height),
+            "media": str(self.media),
+            "duration": str(self.duration),
             "reply": json.dumps(self.reply.to_dict()),
         }
 
@@ -196,6 +236,8 @@ class DeliveryEvent:
             format=OutputFormat(f.get("format") or "jpeg"),
             width=int(f.get("width", 0)),
             height=int(f.get("height", 0)),
+            media=MediaKind(f.get("media") or "picture"),
+            duration=float(f.get("duration") or 0.0),
             reply=ReplyContext.from_dict(json.loads(f.get("reply") or "{}")),
         )
 
@@ -211,9 +253,18 @@ def _error_code(value: str) -> ErrorCode:
         return ErrorCode.INTERNAL
 
 
-def queue(connection: Redis) -> Queue:
-    """The stylize queue with RQ's JSON serializer (the bot and workers must agree on it)."""
-    return Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer)
+def queue(connection: Redis, *, clips: bool = False) -> Queue:
+    """The stylize queue (or the clips' queue) with RQ's JSON serializer (the bot and workers
+    must agree on it)."""
+    name = CLIP_QUEUE_NAME if clips else QUEUE_NAME
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def job_timeout(request: JobRequest) -> int:
+    """Seconds RQ lets the job run: fixed for pictures, by the clip's length for clips."""
+    if not request.media.is_clip:
+        return JOB_TIMEOUT
+    return CLIP_TIMEOUT_BASE + int(CLIP_TIMEOUT_PER_SECOND * max(1.0, request.duration))
 
 
 def enqueue(q: Queue, request: JobRequest, job_id: str | None = None) -> Job:
@@ -222,10 +273,14 @@ def enqueue(q: Queue, request: JobRequest, job_id: str | None = None) -> Job:
     Transient failures (a Redis hiccup, a worker lost mid-job) are retried by RQ; a user's
     mistake never fails the job (it becomes a delivery event with an error code).
     """
+    clip = request.media.is_clip
+    expected = CLIP_QUEUE_NAME if clip else QUEUE_NAME
+    if q.name != expected:
+        raise ValueError(f"a {request.media} job belongs on queue {expected!r}, not {q.name!r}")
     return q.enqueue_call(
-        JOB_FUNC,
+        CLIP_JOB_FUNC if clip else JOB_FUNC,
         kwargs={"request": request.to_dict()},
-        timeout=JOB_TIMEOUT,
+        timeout=job_timeout(request),
         result_ttl=RESULT_TTL,
         failure_ttl=7 * 24 * 3600,
         ttl=INPUT_TTL,

@@ -39,7 +39,8 @@ HEARTBEAT_MISSES = 3  # a running job is abandoned after this many heartbeat int
 
 
 class StylizeWorker(SimpleWorker):
-    """Runs `contract.QUEUE_NAME` jobs in-process with the model of `runtime`."""
+    """Runs `contract.QUEUE_NAME` jobs, then `contract.CLIP_QUEUE_NAME` ones, in-process with
+    the model of `runtime` (RQ takes from the first queue that has a job: stills first)."""
 
     log_result_lifespan = False  # jobs.py logs one line per job
 
@@ -53,7 +54,7 @@ class StylizeWorker(SimpleWorker):
         worker_ttl: int = 30,
     ) -> None:
         super().__init__(
-            [contract.queue(rt.redis)],
+            [contract.queue(rt.redis), contract.queue(rt.redis, clips=True)],
             name=name,
             connection=rt.redis,
             serializer=JSONSerializer,

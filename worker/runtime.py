@@ -30,6 +30,7 @@ class Runtime:
     publisher: ResultPublisher
     metrics: Metrics
     jpeg_quality: int = 92
+    max_video_seconds: float = 15.0  # longer clips (by their file) get too_long
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     model_s = 0.0
     size = req.size
     try:
-        content, styles = _read_inputs(rt, req)
+        content, styles = read_inputs(rt, req)
         model_start = time.perf_counter()
         image, size = _render(rt.stylizer, req, content, styles, scope.job_id)
         model_s = time.perf_counter() - model_start
@@ -101,7 +101,9 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": outcome, "delivered": sent, "width": event.width, "height": event.height}
 
 
-def _read_inputs(rt: runtime.Runtime, req: JobRequest) -> tuple[bytes, list[tuple[bytes, float]]]:
+def read_inputs(rt: runtime.Runtime, req: JobRequest) -> tuple[bytes, list[tuple[bytes, float]]]:
+    """The content's and the styles' bytes (with the styles' weights); InputsExpired when a
+    key is gone."""
     keys = list(req.image_keys)
     # The client is built without decode_responses: values are bytes.
     values = cast("list[bytes | None]", rt.redis.mget(keys))

@@ -1,4 +1,4 @@
-"""Photos and image files: content or style, singly or as an album of two."""
+"""Photos, image files and clips: content or style, singly or as an album of two."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.chat_state import ChatState, Picture
-from bot.config import MB
+from bot.config import MB, BotConfig
 from bot.conversation import Conversation
 from bot.images import ImageStore, PictureRefused, Refusal, incoming_file
 from bot.placement import is_style_caption
@@ -29,10 +29,18 @@ async def take_picture(
     images: ImageStore,
     conversation: Conversation,
     chat_state: ChatState,
+    config: BotConfig,
 ) -> None:
-    """Downloads the picture into Redis and moves the conversation on."""
+    """Downloads the picture (or clip) into Redis and moves the conversation on."""
     try:
         incoming = incoming_file(message)
+    except PictureRefused as refused:
+        await message.answer(refusal_text(refused.reason, images.max_bytes))
+        return
+    if incoming.media.is_clip and incoming.duration > config.max_video_seconds:
+        await message.answer(_("clip-too-long").format(limit=round(config.max_video_seconds)))
+        return
+    try:
         key = await images.fetch(bot, incoming)
     except PictureRefused as refused:
         await message.answer(refusal_text(refused.reason, images.max_bytes))
@@ -40,6 +48,8 @@ async def take_picture(
     picture = Picture(
         key=key,
         document=incoming.is_document,
+        media=incoming.media,
+        duration=incoming.duration,
         as_style=is_style_caption(message.caption),
         album=message.media_group_id,
         message_id=message.message_id,
@@ -49,5 +59,6 @@ async def take_picture(
 
 def build() -> Router:
     router = Router(name="pictures")
-    router.message.register(take_picture, F.photo | F.document)
+    media = F.photo | F.document | F.animation | F.video | F.video_note
+    router.message.register(take_picture, media)
     return router

@@ -86,8 +86,8 @@ def coarser_strokes(request: JobRequest) -> JobRequest:
 
 
 def swapped(request: JobRequest) -> JobRequest | None:
-    """The style becomes the photo and the photo the style; None for a mix."""
-    if len(request.styles) != 1:
+    """The style becomes the photo and the photo the style; None for a mix or a clip."""
+    if len(request.styles) != 1 or request.media.is_clip:
         return None
     style = request.styles[0].key
     return dataclasses.replace(
@@ -148,7 +148,12 @@ async def restyle(
     request = await reruns.earlier_request(callback, callback_data, bot)
     if request is None:
         return
-    content = Content(key=request.content_key, document=request.reply.as_document)
+    content = Content(
+        key=request.content_key,
+        document=request.reply.as_document,
+        media=request.media,
+        duration=request.duration,
+    )
     await chat_state.restyle(content)
     await bot.send_message(request.chat_id, _("restyle-prompt"))
 

@@ -36,6 +36,9 @@ async def test_pair_is_queued_shown_delivered_and_acknowledged(
         "style_size": 512,
         "stroke": 1.0,
         "output_format": "jpeg",
+        "media": "picture",
+        "duration": 0.0,
+        "fps": 24,
         "reply": {"locale": "en", "as_document": False},
     }
     assert harness.redis.get(request["content_key"]) == content

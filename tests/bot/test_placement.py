@@ -7,6 +7,7 @@ import pytest
 from bot import preferences
 from bot.chat_state import ChatData, Content, MixEntry, Picture, Style, mix_styles
 from bot.placement import MAX_MIX, Next, is_style_caption, place
+from worker.contract import MediaKind
 
 
 def test_photo_then_style_runs() -> None:
@@ -64,10 +65,10 @@ def test_chat_data_reads_what_earlier_versions_stored() -> None:
         "alpha": 0.4, "preserve_color": True, "size": 0, "locale": "ru",
     }  # fmt: skip
     data = ChatData.model_validate(stored)
-    unset = {"stroke": None}  # settings added since keep their defaults
-    assert (
-        data.model_dump(mode="json") == {k: v for k, v in stored.items() if k != "locale"} | unset
-    )
+    assert data.content == Content(key="c", document=True)  # a picture, as then
+    assert data.styles == (Style(key="s"),) and data.mix == (MixEntry(key="m", weight=2),)
+    assert data.album is not None and data.album.first == Picture(key="a", album="g", message_id=3)
+    assert ChatData.model_validate(data.model_dump(mode="json")) == data
     assert data.preferences(512) == preferences.Preferences(0.4, True, 0)
     assert ChatData().preferences(1024) == preferences.Preferences(0.8, False, 1024)
 
@@ -85,3 +86,23 @@ def test_strength_steps_stay_within_bounds() -> None:
     assert preferences.stronger(0.8) == 1.0 and preferences.stronger(1.0) == 1.0
     assert preferences.weaker(0.4) == 0.2 and preferences.weaker(0.2) == 0.2
     assert not preferences.can_be_stronger(1.0) and not preferences.can_be_weaker(0.2)
+
+
+def test_a_clip_is_always_what_gets_repainted() -> None:
+    clip = Picture(key="clip", media=MediaKind.VIDEO, duration=4.0)
+    data, step = place(ChatData(), clip)
+    assert step is Next.NEED_STYLE
+    assert data.content == Content(key="clip", media=MediaKind.VIDEO, duration=4.0)
+    data, step = place(ChatData(content=Content(key="photo")), clip)  # the photo is its style
+    assert step is Next.RUN and data.styles == (Style(key="photo"),)
+    assert data.content is not None and data.content.key == "clip"
+    data, step = place(ChatData(styles=(Style(key="s"),)), clip)
+    assert step is Next.RUN
+
+
+@pytest.mark.parametrize("before", [ChatData(mix=()), ChatData()], ids=["mix", "style"])
+def test_a_clip_is_never_a_style(before: ChatData) -> None:
+    as_style = before.mix is None  # captioned "style"
+    clip = Picture(key="clip", media=MediaKind.ANIMATION, as_style=as_style)
+    data, step = place(before, clip)
+    assert step is Next.CLIP_NOT_STYLE and data == before
