@@ -19,8 +19,10 @@ import logging
 import time
 from typing import Any
 
+import torch
+
 from model.images import ImageError
-from model.video.clip import stylize_clip
+from model.video.clip import estimate_seconds, stylize_clip
 from model.video.probe import ClipError
 from worker import contract, runtime
 from worker.contract import DeliveryEvent, ErrorCode, JobRequest, OutputFormat
@@ -47,6 +49,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     event = DeliveryEvent(job=scope.job_id, chat=req.chat_id, reply=req.reply)
     try:
         content, styles = read_inputs(rt, req)
+        progress.announce(req, rt.stylizer.device)  # "about N s" before the first frame
         clip = stylize_clip(
             rt.stylizer.stylizer, content, styles, kind=req.media.value, alpha=req.alpha,
             preserve_color=req.preserve_color, size=req.size, max_fps=req.fps,
@@ -100,6 +103,14 @@ class _ProgressWriter:
         rate = done / max(1e-6, now - self.started)
         eta = (total - done) / rate if done else None
         value = {"done": done, "total": total, "eta_s": None if eta is None else round(eta)}
+        self.rt.redis.set(self.key, json.dumps(value), ex=PROGRESS_TTL)
+
+    def announce(self, req: JobRequest, device: torch.device) -> None:
+        """A first estimate from the clip's length as Telegram reported it."""
+        frames = max(1, round(min(req.duration, self.rt.max_video_seconds) * req.fps))
+        side = req.size or 360
+        eta = estimate_seconds(frames, side * 16 // 9, side, device)
+        value = {"done": 0, "total": frames, "eta_s": round(eta)}
         self.rt.redis.set(self.key, json.dumps(value), ex=PROGRESS_TTL)
 
     def clear(self) -> None:
