@@ -122,7 +122,8 @@ def _render(
     job_id: str,
 ) -> tuple[Image.Image, int]:
     """The stylized image and the size it was made at; one retry smaller when out of memory."""
-    size, style_size = req.size, req.style_size
+    # The brush-stroke scale: the style is encoded at stroke × its size (0 keeps the original).
+    size, style_size = req.size, round(req.style_size * req.stroke)
     try:
         return _run(stylizer, req, content, styles, size, style_size), size
     except torch.cuda.OutOfMemoryError:
