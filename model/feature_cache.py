@@ -28,11 +28,13 @@ class ImageKey(NamedTuple):
 
 
 class StyleKey(NamedTuple):
-    """What a style's statistics depend on: the style image, and with preserved colours the
-    content image it is recoloured to first (None otherwise)."""
+    """What a style's statistics depend on: the style image, with preserved colours the
+    content image it is recoloured to first (None otherwise), and the brush-stroke scale it is
+    encoded at (its size is `style.size` × `stroke`: see `model.images.stroke_side`)."""
 
     style: ImageKey
     recoloured_to: ImageKey | None
+    stroke: float = 1.0
 
 
 @dataclass(frozen=True)

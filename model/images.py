@@ -8,6 +8,7 @@ All of them are handled here, before any tensor exists.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from torch import Tensor
 
 DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: above the 24 MP that full resolution promises
 MIN_SIDE = 16  # smaller images carry no style and break the encoder's padding
+MIN_STROKE, MAX_STROKE = 0.25, 4.0  # the brush-stroke scales a style can be encoded at
 
 ImageSource = str | Path | bytes | Image.Image
 
@@ -125,6 +127,32 @@ def resized_shape(width: int, height: int, size: int) -> tuple[int, int]:
         return width, height
     scale = size / min(width, height)
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def check_stroke(stroke: float) -> None:
+    """Refuse a brush-stroke scale outside [MIN_STROKE, MAX_STROKE] (NaN too), in one sentence."""
+    if not MIN_STROKE <= stroke <= MAX_STROKE:
+        raise ValueError(f"stroke must lie in [{MIN_STROKE:g}, {MAX_STROKE:g}], got {stroke}")
+
+
+def stroke_side(width: int, height: int, size: int, stroke: float, max_pixels: int) -> int:
+    """The shorter side a (width × height) style image is scaled to for a stroke scale.
+
+    `size` × `stroke`, or the original shorter side × `stroke` when `size` is 0, rounded to the
+    nearest pixel like every size; `stroke` 1 gives `size` itself, unchanged. The side is
+    capped so that the scaled image has at most `max_pixels` pixels (the limit on any upload:
+    a bigger stroke never costs more memory than the largest image accepted, and above the
+    tiling threshold its statistics are taken tile by tile), and is at least MIN_SIDE.
+    """
+    check_stroke(stroke)
+    if stroke == 1.0:
+        return size
+    short, long = min(width, height), max(width, height)
+    side = max(MIN_SIDE, round((size if size > 0 else short) * stroke))
+    cap = max(MIN_SIDE, math.isqrt(max_pixels * short // long))
+    while cap > MIN_SIDE and math.prod(resized_shape(width, height, cap)) > max_pixels:
+        cap -= 1  # the longer side's rounding can add a few pixels
+    return min(side, cap)
 
 
 def resize(img: Image.Image, size: int) -> Image.Image:

@@ -2,11 +2,12 @@
 `model.stylizer`).
 
     python -m model.stylize CONTENT STYLE [STYLE ...] -o OUT [--alpha A] [--style-weights W,W]
-        [--preserve-color] [--content-size N] [--style-size N] [--weights-dir DIR]
-        [--device auto|cpu|cuda]
+        [--preserve-color] [--content-size N] [--style-size N] [--stroke S]
+        [--weights-dir DIR] [--device auto|cpu|cuda]
 
-Sizes scale the shorter side (0 keeps the original resolution). Errors are one line on stderr
-and a non-zero exit status.
+Sizes scale the shorter side (0 keeps the original resolution). `--stroke` scales the brush
+strokes (0.25–4): the styles are encoded at S × the style size, so 2 gives strokes about twice
+as large. Errors are one line on stderr and a non-zero exit status.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--content-size", type=int, default=512)
     p.add_argument("--style-size", type=int, default=512)
     p.add_argument(
+        "--stroke",
+        type=float,
+        default=1.0,
+        help="brush-stroke scale in [0.25, 4]: styles encoded at S × the style size",
+    )
+    p.add_argument(
         "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
     )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -71,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             preserve_color=args.preserve_color,
             content_size=args.content_size,
             style_size=args.style_size,
+            stroke=args.stroke,
         )
         args.output.parent.mkdir(parents=True, exist_ok=True)
         out.save(args.output)

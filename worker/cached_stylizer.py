@@ -5,9 +5,11 @@ passes (each about a third of a job's time).
 It is the cache hook (`model.feature_cache.FeatureCache`) of `Stylizer.stylize`, which runs
 the one stylization sequence and asks it for each encoder result. Keys are SHA-256 digests of
 the uploaded bytes plus the size they are scaled to:
-- style statistics (relu4_1 mean and std, a few KB): ``(style digest, style_size)``, plus
-  ``(content digest, size)`` when colours are preserved, because the style image is then
-  recoloured to that content before it is encoded;
+- style statistics (relu4_1 mean and std, a few KB): ``(style digest, style_size, stroke)``,
+  plus ``(content digest, size)`` when colours are preserved, because the style image is then
+  recoloured to that content before it is encoded (and the statistics are those of the
+  unclamped recoloured tensor); the stroke scale sets the size the style is encoded at, so a
+  re-run with another stroke reuses the content features but not the style statistics;
 - content features (relu4_1 maps, up to hundreds of MB at full resolution):
   ``(content digest, size)``, bounded in entries and in bytes.
 
@@ -78,8 +80,10 @@ class CachedStylizer:
         preserve_color: bool,
         size: int,
         style_size: int,
+        stroke: float = 1.0,
     ) -> Image.Image:
-        """The stylized image, exactly as `Stylizer.stylize` makes it (raises ImageError)."""
+        """The stylized image, exactly as `Stylizer.stylize` makes it (raises ImageError;
+        ValueError for a `stroke` outside [0.25, 4])."""
         return self.stylizer.stylize(
             content,
             list(styles),
@@ -87,6 +91,7 @@ class CachedStylizer:
             preserve_color=preserve_color,
             content_size=size,
             style_size=style_size,
+            stroke=stroke,
             cache=self,
         )
 
@@ -103,10 +108,9 @@ class CachedStylizer:
         return self._get_or_compute(self.contents, "content", image_id(key), compute)
 
     def style_stats(self, key: StyleKey, compute: Callable[[], Stats]) -> Stats:
-        recoloured = image_id(key.recoloured_to) if key.recoloured_to is not None else ()
-        return self._get_or_compute(
-            self.styles, "style", image_id(key.style) + recoloured, compute
-        )
+        recoloured = image_id(key.recoloured_to) if key.recoloured_to is not None else None
+        cache_key = (*image_id(key.style), key.stroke, recoloured)
+        return self._get_or_compute(self.styles, "style", cache_key, compute)
 
     def _get_or_compute(
         self, cache: LruCache[T], name: str, key: Hashable, compute: Callable[[], T]

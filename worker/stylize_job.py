@@ -122,8 +122,7 @@ def _render(
     job_id: str,
 ) -> tuple[Image.Image, int]:
     """The stylized image and the size it was made at; one retry smaller when out of memory."""
-    # The brush-stroke scale: the style is encoded at stroke × its size (0 keeps the original).
-    size, style_size = req.size, round(req.style_size * req.stroke)
+    size, style_size = req.size, req.style_size
     try:
         return _run(stylizer, req, content, styles, size, style_size), size
     except torch.cuda.OutOfMemoryError:
@@ -148,7 +147,7 @@ def _run(
 ) -> Image.Image:
     return stylizer.stylize(
         content, styles, alpha=req.alpha, preserve_color=req.preserve_color,
-        size=size, style_size=style_size,
+        size=size, style_size=style_size, stroke=req.stroke,
     )  # fmt: skip
 
 

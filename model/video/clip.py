@@ -167,8 +167,7 @@ def _style_stats(
     stroke: float,
     recolour_to: Image.Image | None,
 ) -> Stats:
-    # The style is encoded at stroke × its size (0: the original size, which stroke 1 keeps).
-    img = stylizer.prepare(source, round(size * stroke) if size else 0)
+    img = stylizer.prepare(source, size, stroke=stroke)
     if recolour_to is None:
         return stylizer.style_stats(img)
     return stylizer.style_stats(stylizer.match_colors(img, recolour_to))

@@ -64,6 +64,25 @@ def test_a_pair_gives_one_photo_of_the_content_shape_and_stronger_gives_another(
     assert text("btn-weaker") in labels and text("btn-stronger") not in labels  # at 100 %
 
 
+def test_coarser_and_finer_strokes_each_give_a_new_result(stack: Stack) -> None:
+    api, chat = stack.api, 102
+    api.send_photo(chat, photo(320, 192, seed=3))
+    api.send_photo(chat, photo(256, 256, seed=4))  # a style large enough to scale up
+    [first] = stack.wait("the first result", lambda: api.results(chat))
+    stack.wait("its delivery to be acknowledged", stack.all_delivered)
+    seen = [first.data]
+    for label in ("btn-coarser", "btn-finer"):
+        api.press_button(first, text(label))
+        count = len(seen) + 1
+        stack.wait(f"the result of {label}", lambda n=count: len(api.results(chat)) >= n)
+        stack.wait("its delivery to be acknowledged", stack.all_delivered)
+        result = api.results(chat)[-1]
+        assert size_of(result.data) == size_of(first.data)  # the photo's size, not the style's
+        assert result.data not in seen  # strokes at another scale: another picture
+        seen.append(result.data)
+    assert len(api.results(chat)) == 3, api.transcript()
+
+
 BAD_INPUTS = [
     # (what, locale, the user's file as (bytes, name, MIME), the reply the user must get)
     ("text file", "en", (b"milk\neggs\nbread\n", "shopping.txt", "text/plain"), "not-image"),

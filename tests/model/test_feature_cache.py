@@ -51,9 +51,9 @@ def prepared(stylizer: Stylizer, monkeypatch: pytest.MonkeyPatch) -> list[bytes]
     calls: list[bytes] = []
     real = stylizer.prepare
 
-    def prepare(source: bytes, size: int) -> Image.Image:
+    def prepare(source: bytes, size: int, stroke: float = 1.0) -> Image.Image:
         calls.append(source)
-        return real(source, size)
+        return real(source, size, stroke)
 
     monkeypatch.setattr(stylizer, "prepare", prepare)
     return calls
@@ -105,3 +105,19 @@ def test_a_new_style_on_cached_content_decodes_the_content_only_to_recolour(
             photo, styles[1], preserve_color=preserve_color, content_size=SIZE, style_size=SIZE
         )
         np.testing.assert_array_equal(np.asarray(out), np.asarray(uncached))
+
+
+def test_another_stroke_reuses_the_content_but_not_the_style_statistics(
+    stylizer: Stylizer, prepared: list[bytes]
+) -> None:
+    photo = image_bytes(natural_image(64, 64, seed=6), "PNG")
+    style = image_bytes(natural_image(96, 96, seed=7))
+    cache = DictCache()
+    for stroke in (1.0, 2.0, 2.0):
+        out = stylizer.stylize(
+            photo, style, content_size=SIZE, style_size=SIZE, stroke=stroke, cache=cache
+        )
+    assert cache.computed == ["content", "style", "style"]  # the second 2.0 computed nothing
+    assert {key.stroke for key in cache.styles} == {1.0, 2.0}
+    uncached = stylizer.stylize(photo, style, content_size=SIZE, style_size=SIZE, stroke=2.0)
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(uncached))

@@ -14,7 +14,9 @@ from tests.helpers import image_bytes, natural_image
 from tests.worker.conftest import delivery_events
 from worker import contract
 from worker.cache import LruCache
+from worker.cached_stylizer import CachedStylizer
 from worker.contract import JobRequest, StyleRef
+from worker.metrics import Metrics
 from worker.rq_worker import StylizeWorker
 from worker.runtime import Runtime
 
@@ -105,3 +107,28 @@ def test_lru_cache_keeps_the_recently_used_within_its_bounds() -> None:
     assert [k for k in "acde" if cache.get(k)] == ["d", "e"] and cache.nbytes == 10
     cache.put("huge", b"x" * 11)  # larger than the whole cache: not kept
     assert cache.get("huge") is None and cache.get("e") == b"x" * 8
+
+
+def test_another_stroke_reuses_the_content_features_and_misses_the_style_stats(
+    stylizer: Stylizer,
+) -> None:
+    metrics = Metrics()
+    cached = CachedStylizer(stylizer, metrics)
+    photo = image_bytes(natural_image(64, 80, seed=7), "PNG")
+    style = image_bytes(natural_image(96, 96, seed=8))
+
+    def run(stroke: float) -> Image.Image:
+        return cached.stylize(
+            photo, [(style, 1.0)], alpha=1.0, preserve_color=False, size=SIZE,
+            style_size=SIZE, stroke=stroke,
+        )  # fmt: skip
+
+    first, larger, again = run(1.0), run(2.0), run(2.0)
+    assert metrics.value("adain_cache_hits_total", cache="content") == 2
+    assert metrics.value("adain_cache_misses_total", cache="content") == 1
+    assert metrics.value("adain_cache_misses_total", cache="style") == 2  # one per stroke
+    assert metrics.value("adain_cache_hits_total", cache="style") == 1
+    expected = stylizer.stylize(photo, style, content_size=SIZE, style_size=SIZE, stroke=2.0)
+    np.testing.assert_array_equal(np.asarray(larger), np.asarray(expected))
+    np.testing.assert_array_equal(np.asarray(again), np.asarray(expected))
+    assert not np.array_equal(np.asarray(first), np.asarray(larger))
