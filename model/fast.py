@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from model.fused import fuse_layers
+from model.fused import FrozenConv, fuse_layers
 from model.networks import Encoder
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,13 @@ class FastConfig:
     dynamic: bool | None = False
     # torch.compile's backend; tests pass a counting one to check the graphs without a GPU.
     backend: str | Callable[..., object] = "inductor"
+    # Fused convolutions that run in float32 whatever `dtype` is, by position in each network
+    # (0 = the first; -1 = the last): the cheapest guard of the agreement with the plain path.
+    float32_encoder: tuple[int, ...] = ()
+    float32_decoder: tuple[int, ...] = ()
+    # Round low-precision weights with error feedback (`model.fused.round_weight`), not to the
+    # nearest value: the same cost, half the error that weight rounding adds.
+    error_feedback: bool = True
 
     @staticmethod
     def for_device(
@@ -121,12 +128,15 @@ def onednn_usable(device: torch.device, config: FastConfig) -> bool:
 
 
 class FastNet(nn.Module):
-    """A fused network: any float NCHW in, its output in the compute dtype."""
+    """A fused network: any float NCHW in, its output in its last convolution's dtype."""
 
     def __init__(self, layers: list[nn.Module], config: FastConfig) -> None:
         super().__init__()
         self.layers = nn.Sequential(*layers)
-        self.dtype = config.dtype
+        # The input goes straight into the first convolution's dtype (float32 if it is one of
+        # the float32 layers); each convolution casts what it is given to its own.
+        first = next((m for m in layers if isinstance(m, FrozenConv)), None)
+        self.dtype = config.dtype if first is None else first.weight.dtype
         self.memory_format = (
             torch.channels_last if config.channels_last else torch.contiguous_format
         )
@@ -167,8 +177,12 @@ def build_fast(
     enc_layers = [m for stage in encoder.stages.values() for m in stage.children()]
     dec_layers = list(decoder.children())
     options = (config.dtype, config.channels_last, onednn, config.compile)
-    enc: nn.Module = FastEncoder(fuse_layers(enc_layers, *options), config)
-    dec: nn.Module = FastDecoder(fuse_layers(dec_layers, *options), config)
+    enc: nn.Module = FastEncoder(
+        fuse_layers(enc_layers, *options, config.float32_encoder, config.error_feedback), config
+    )
+    dec: nn.Module = FastDecoder(
+        fuse_layers(dec_layers, *options, config.float32_decoder, config.error_feedback), config
+    )
     enc, dec = enc.to(device).eval(), dec.to(device).eval()
     if config.compile:
         enc, dec = _compile(enc, device, config), _compile(dec, device, config)

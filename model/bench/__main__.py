@@ -10,13 +10,15 @@
 The speed table times one content–style pair (both encoder passes, AdaIN in float32, the
 decoder) for each square size, plain and fast interleaved so that a busy machine slows both
 alike: median ms per pair, pairs per second, peak memory of one pair, speed-up, and the PSNR
-of the fast output against the plain one on photo-like generated images (8-bit). A row with
+of the fast output against the plain one on photo-like generated images (8-bit; a line after
+the table gives it on a real photo pair where scikit-image is installed). A row with
 cached style statistics shows what the worker's cache saves. `memory` stylizes one large
 image at its full resolution (tiled) and prints the process's peak RSS. `variants` times the
 candidate configurations of the fast path one after another (each built, warmed up, timed at
 batch 1 and batch B, and freed), against a strict float32 reference.
 
-Weights are random, in the public layout, unless --weights-dir is given.
+Weights are random, in the public layout, with a decoder calibrated to a photo's contrast
+(`model.random_weights`), unless --weights-dir is given.
 """
 
 from __future__ import annotations

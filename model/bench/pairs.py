@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Unpack
 
 import torch
+from PIL import Image
 from torch import Tensor, nn
 
 from model import adain
 from model.adain import Stats
-from model.images import to_tensor
+from model.images import resize, to_tensor
 from model.networks import Encoder
 from model.random_weights import random_networks
 from model.sample_images import natural_image
@@ -50,6 +51,18 @@ def photo_pair(size: int, device: torch.device) -> tuple[Tensor, Tensor]:
     content = to_tensor(natural_image(size, size, seed=1)).to(device)
     style = to_tensor(natural_image(size, size, seed=2)).to(device)
     return content, style
+
+
+def real_photo_pair(size: int, device: torch.device) -> tuple[Tensor, Tensor] | None:
+    """scikit-image's astronaut (content) and coffee (style), shorter sides scaled to `size`,
+    on `device`; None where scikit-image (the `dev` extra) is not installed."""
+    try:
+        import skimage.data
+    except ImportError:
+        return None
+    content = resize(Image.fromarray(skimage.data.astronaut()), size)  # 512×512
+    style = resize(Image.fromarray(skimage.data.coffee()), size)  # 600×400
+    return to_tensor(content).to(device), to_tensor(style).to(device)
 
 
 def photo_batch(size: int, batch: int, device: torch.device) -> tuple[Tensor, Tensor]:

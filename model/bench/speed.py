@@ -2,7 +2,8 @@
 
 Each square size is one row: median ms per pair on both paths (interleaved, so that a busy
 machine slows both alike), pairs per second, peak memory of one pair, the speed-up, the
-speed-up of the fastest runs (best-of), and the PSNR of the fast output against the plain one.
+speed-up of the fastest runs (best-of), and the PSNR of the fast output against the plain one
+(on generated images; after the table, on scikit-image's photos where it is installed).
 At 512 px a second row has the style statistics cached, as the worker's cache does.
 """
 
@@ -25,6 +26,7 @@ from model.bench.pairs import (
     photo_batch,
     photo_pair,
     real_or_random,
+    real_photo_pair,
 )
 from model.device import resolve_device
 from model.fast import FastConfig
@@ -94,6 +96,20 @@ def speed(args: argparse.Namespace) -> None:
             runs = {k: partial(pair, *v, content, style) for k, v in nets.items()}
             reps = max(1, repeats // 5)
             _row(f"512 ×{batch} batch", compare(runs, reps, device), batch, str(reps))
+        _photo_line(nets, [s for s in args.sizes if s <= 512], device)
+
+
+def _photo_line(nets: Nets, sizes: list[int], device: torch.device) -> None:
+    """The agreement on real photos (scikit-image's, where the dev extra is installed)."""
+    agreement = []
+    for size in sizes:
+        photo = real_photo_pair(size, device)
+        if photo is None:
+            return
+        out = {k: to_image(pair(*v, *photo)[0]) for k, v in nets.items()}
+        agreement.append(f"{size} px {psnr(out['plain'], out['fast']):.1f} dB")
+    if agreement:
+        print(f"PSNR on a photo pair (scikit-image astronaut, coffee): {', '.join(agreement)}")
 
 
 def _size_rows(nets: Nets, size: int, reps: int, device: torch.device) -> None:

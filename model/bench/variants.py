@@ -18,12 +18,19 @@ import torch
 from torch import Tensor
 
 from model.bench.measure import Timing, compare, device_name
-from model.bench.pairs import make_stylizer, pair, photo_batch, photo_pair, real_or_random
+from model.bench.pairs import (
+    make_stylizer,
+    pair,
+    photo_batch,
+    photo_pair,
+    real_or_random,
+    real_photo_pair,
+)
 from model.device import resolve_device
 from model.fast import FastConfig
 from model.images import to_image
 from model.sample_images import psnr
-from model.stylizer import StylizerOptions
+from model.stylizer import Stylizer, StylizerOptions
 
 
 class FastOptions(TypedDict, total=False):
@@ -34,6 +41,9 @@ class FastOptions(TypedDict, total=False):
     compile: bool
     compile_mode: str
     dynamic: bool | None  # torch.compile's `dynamic`
+    float32_encoder: tuple[int, ...]  # fused convolutions kept in float32, by position
+    float32_decoder: tuple[int, ...]
+    error_feedback: bool  # low-precision weights rounded with error feedback
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,31 @@ def variant_table(device: torch.device) -> dict[str, Variant]:
             "nchw": Variant("fast fp16 compiled NCHW", options={"channels_last": False}),
             "autotune": Variant("fast fp16 max-autotune (slow to compile)", options=autotune),
         }
+    # The candidates for the bf16 path's agreement (docs/performance.md): float32 layers on
+    # weights rounded to the nearest bf16, against error-feedback rounding (the default).
+    nearest: FastOptions = {"error_feedback": False}
+    first: FastOptions = {"float32_encoder": (0,)}
+    last: FastOptions = {"float32_decoder": (-1,)}
     return {
         "reference": Variant("plain fp32 (reference)", fast=False),
         "default": Variant("fast, the default"),
+        "nearest": Variant("bf16 weights rounded to nearest", options=nearest),
+        "first32": Variant("nearest + encoder's first conv fp32", options={**nearest, **first}),
+        "last32": Variant("nearest + decoder's last conv fp32", options={**nearest, **last}),
+        "ends32": Variant(
+            "nearest + first and last conv fp32", options={**nearest, **first, **last}
+        ),
+        "dec32": Variant(
+            "nearest + decoder's first conv fp32", options={**nearest, "float32_decoder": (0,)}
+        ),
+        "tail32": Variant(
+            "nearest + decoder's last two convs fp32",
+            options={**nearest, "float32_decoder": (-2, -1)},
+        ),
+        "head32": Variant(
+            "nearest + encoder's first two convs fp32",
+            options={**nearest, "float32_encoder": (0, 1)},
+        ),
         "fp32": Variant("fast fp32 channels-last", options={"dtype": torch.float32}),
         "fp16": Variant("fast fp16 (the GPU's layers)", options={"dtype": torch.float16}),
     }
@@ -81,7 +113,13 @@ def _fast_config(device: torch.device, options: FastOptions) -> FastConfig:
         compile=options.get("compile"),
         compile_mode=options.get("compile_mode"),
     )
-    return replace(config, dynamic=options["dynamic"]) if "dynamic" in options else config
+    return replace(
+        config,
+        dynamic=options.get("dynamic", config.dynamic),
+        float32_encoder=options.get("float32_encoder", config.float32_encoder),
+        float32_decoder=options.get("float32_decoder", config.float32_decoder),
+        error_feedback=options.get("error_feedback", config.error_feedback),
+    )
 
 
 def _options(device: torch.device, variant: Variant) -> StylizerOptions:
@@ -136,14 +174,16 @@ def variants(args: argparse.Namespace) -> None:
     print(f"device: {device_name(device)}; torch {torch.__version__}")
     print(f"sizes {sizes} px, batches of {batch} at {sizes[0]} px; each variant built, warmed up,")
     print("timed and freed in turn; PSNR against the reference's output (8-bit), lowest image;")
+    print("photo dB: the same on scikit-image's astronaut styled with coffee (– without it);")
     print("graphs: torch.compile graphs so far for the variant (0 = it ran eagerly)")
     weights = real_or_random(args.weights_dir)
     inputs = {size: photo_pair(size, device) for size in sizes}
+    photos = {size: real_photo_pair(size, device) for size in sizes}
     batched = photo_batch(sizes[0], batch, device)  # the batched column, at the first size
     head = (
         f"{'variant':>42} | {'start-up s':>10} | {'size':>6} | {'ms/pair':>8} | "
         f"{'pairs/s':>8} | {f'×{batch} ms/pair':>13} | {f'×{batch} pairs/s':>12} | "
-        f"{'peak MiB':>8} | {'PSNR dB':>7} | graphs"
+        f"{'peak MiB':>8} | {'PSNR dB':>7} | {'photo dB':>8} | graphs"
     )
     print(head)
     print("-" * len(head))
@@ -170,6 +210,7 @@ def variants(args: argparse.Namespace) -> None:
                     for j in range(out.shape[0])
                 )
                 psnr_col = "    ref" if key == "reference" else f"{agreement:7.1f}"
+                psnr_col = f"{psnr_col} | {_photo_col(key, size, stylizer, photos, reference)}"
                 graphs = _graphs_compiled() - graphs_before
                 label, start_col = (variant.label, f"{startup:10.2f}") if i == 0 else ("", "")
                 _print_row(label, start_col, size, one, many, batch, psnr_col, graphs)
@@ -177,6 +218,24 @@ def variants(args: argparse.Namespace) -> None:
         gc.collect()
         if cuda:
             torch.cuda.empty_cache()
+
+
+def _photo_col(
+    key: str,
+    size: int,
+    stylizer: Stylizer,
+    photos: dict[int, tuple[Tensor, Tensor] | None],
+    reference: dict[object, Tensor],
+) -> str:
+    """The photo dB column: the variant's output on the photo pair against the reference's."""
+    photo = photos[size]
+    if photo is None:
+        return f"{'–':>8}"
+    out = pair(*stylizer.networks, *photo).cpu()
+    if key == "reference":
+        reference[("photo", size)] = out
+        return f"{'ref':>8}"
+    return f"{psnr(to_image(reference[('photo', size)]), to_image(out)):8.1f}"
 
 
 def _print_row(
