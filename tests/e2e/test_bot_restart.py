@@ -8,6 +8,7 @@ from tests.bot.harness import text
 from tests.e2e.conftest import Stacks
 from tests.e2e.stack import Stack
 from tests.e2e.users import photo, queue_statuses, size_of
+from worker import contract
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +48,8 @@ def test_bot_down_when_the_worker_finished_delivers_after_restart_once(
     api.send_photo(chat, photo(240, 160, seed=13))
     api.send_photo(chat, photo(128, 128, seed=14))
     stack.wait("the job to be queued", lambda: queue_statuses(api, chat))
+    # the status message goes out just before the job is enqueued: wait for the job itself
+    stack.wait("the job in the queue", lambda: contract.queue(stack.client).count == 1)
     stack.kill_bot()
 
     stack.start_workers("worker")
