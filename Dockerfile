@@ -40,9 +40,11 @@ RUN mkdir -p /data/weights /app/styles /cache && chown app:app /data/weights /ca
 USER app
 
 # /cache: torch.compile's caches (compose mounts a volume there), so that a restarted or added
-# GPU worker reuses compiled kernels instead of compiling for minutes before its first job.
+# GPU worker reuses compiled kernels instead of compiling for minutes before its first job, and
+# the CPU workers' converted OpenVINO networks ($XDG_CACHE_HOME/adain/openvino).
 ENV WEIGHTS_DIR=/data/weights \
     STYLES_DIR=/app/styles \
+    XDG_CACHE_HOME=/cache \
     TORCHINDUCTOR_CACHE_DIR=/cache/torchinductor \
     TRITON_CACHE_DIR=/cache/triton
 

@@ -14,6 +14,10 @@ memory. Here:
   (`mkldnn::_convolution_pointwise`, the op that torch.compile itself emits for CPUs) with its
   weights reordered once; elsewhere plain `conv2d` + in-place ReLU, for torch.compile to fuse.
 
+On CPUs, where OpenVINO is installed, its CPU plugin runs the networks instead
+(`model.openvino_engine`): it measured faster than these PyTorch networks at the same
+precision, float32 and bf16 alike. `FastConfig.engine` chooses; "torch" keeps PyTorch.
+
 docs/performance.md has the measurements behind each choice, and the ones that lost.
 
 The mean/std of features and the AdaIN maths stay in float32 (see `Stylizer`); only the
@@ -26,14 +30,20 @@ import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
+from model import openvino_engine
 from model.fused import FrozenConv, fuse_layers
 from model.networks import Encoder
 
 log = logging.getLogger(__name__)
+
+Engine = Literal["torch", "openvino"]
+ENGINES: tuple[Engine, ...] = ("torch", "openvino")
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,11 @@ class FastConfig:
     # Round low-precision weights with error feedback (`model.fused.round_weight`), not to the
     # nearest value: the same cost, half the error that weight rounding adds.
     error_feedback: bool = True
+    # What runs the networks: PyTorch ("torch", any device), or OpenVINO's CPU plugin
+    # ("openvino": converted from the public float32 networks, at `dtype`'s precision).
+    engine: Engine = "torch"
+    # Where OpenVINO keeps converted networks between starts (None: convert at every start).
+    openvino_cache: Path | None = None
 
     @staticmethod
     def for_device(
@@ -64,18 +79,23 @@ class FastConfig:
         channels_last: bool | None = None,
         compile: bool | None = None,
         compile_mode: str | None = None,
+        engine: Engine | None = None,
+        openvino_cache: Path | None = None,
     ) -> FastConfig:
         """Defaults per device; any argument given overrides its default.
 
-        CPU: bf16 where oneDNN supports it (else float32), channels-last, no torch.compile:
-        the fused eager networks measured as fast as inductor with freezing here, without its
-        per-shape compilation (≈15–25 s per new image size on two cores).
+        CPU: OpenVINO where it is installed, else PyTorch; bf16 where oneDNN supports it
+        (else float32), channels-last, no torch.compile: the fused eager networks measured as
+        fast as inductor with freezing here, without its per-shape compilation (≈15–25 s per
+        new image size on two cores). OpenVINO's converted networks are kept in
+        `openvino_cache` (default `openvino_engine.default_cache_dir()`).
         CUDA: fp16 (more mantissa than bf16, and the activations stay far below its range),
         channels-last for the tensor cores, torch.compile to fuse the padding and ReLUs that
         dominate an eager fp16 pass. Triton builds its launcher with a C compiler at run time,
         so without one on the PATH (python:*-slim images) compile defaults to off, said in a
         warning rather than found out as a crash at the first job.
         """
+        default_engine: Engine = "torch"
         if device.type == "cuda":
             default_dtype = torch.float16
             default_compile = _has_c_compiler()
@@ -91,6 +111,7 @@ class FastConfig:
             )
             default_dtype = torch.bfloat16 if bf16_ok else torch.float32
             default_compile = False
+            default_engine = "openvino" if openvino_engine.available() else "torch"
         else:  # mps, xpu, …: untested here, so the conservative choice
             default_dtype = torch.float32
             default_compile = False
@@ -104,6 +125,8 @@ class FastConfig:
             # a bot; compile is off there by default). CUDA: symbolic after the second size, so
             # Stylizer.warm_up leaves a graph that serves every later size.
             dynamic=None if device.type == "cuda" else False,
+            engine=engine or default_engine,
+            openvino_cache=openvino_cache or openvino_engine.default_cache_dir(),
         )
 
 
@@ -173,6 +196,15 @@ def build_fast(
     The fast encoder maps (N, 3, H, W) in [0, 1] to relu4_1 (N, 512, ⌈H/8⌉, ⌈W/8⌉) and the fast
     decoder maps those back to (N, 3, 8·h, 8·w), both in `config.dtype`.
     """
+    if config.engine == "openvino":
+        if device.type != "cpu":
+            raise ValueError(f"the OpenVINO engine runs on the CPU, not on {device}")
+        if not openvino_engine.available():
+            raise ValueError("the OpenVINO engine needs OpenVINO: pip install openvino")
+        if config.dtype not in (torch.float32, torch.bfloat16):
+            raise ValueError(f"the OpenVINO engine runs float32 or bf16, not {config.dtype}")
+        precision: openvino_engine.Precision = "bf16" if config.dtype == torch.bfloat16 else "f32"
+        return openvino_engine.build_openvino(encoder, decoder, precision, config.openvino_cache)
     onednn = onednn_usable(device, config)
     enc_layers = [m for stage in encoder.stages.values() for m in stage.children()]
     dec_layers = list(decoder.children())

@@ -97,10 +97,13 @@ class Stylizer:
 
     @property
     def engine(self) -> str:
-        """`plain`, or `fast` with its dtype and whether it is compiled, for logs and benches."""
+        """`plain`, or `fast` with its engine, dtype and whether it is compiled, for logs and
+        benches."""
         cfg = self.fast_config
         if cfg is None:
             return "plain float32"
+        if cfg.engine == "openvino":
+            return f"fast openvino {'bf16' if cfg.dtype == torch.bfloat16 else 'f32'}"
         dtype = str(cfg.dtype).removeprefix("torch.")
         layout = "channels-last" if cfg.channels_last else "NCHW"
         return f"fast {dtype} {layout}" + (" compiled" if cfg.compile else "")

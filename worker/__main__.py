@@ -47,6 +47,7 @@ def main(argv: list[str]) -> int:
 def _run(settings: WorkerConfig, redis: Redis) -> int:
     # Imported here, not above: the health check must not pay for importing torch.
     from model.device import resolve_device
+    from model.fast import FastConfig
     from model.images import DEFAULT_MAX_PIXELS
     from model.stylizer import Stylizer
     from model.weights.load import WeightsError
@@ -59,8 +60,10 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
     try:
         device = resolve_device(settings.device)
         max_pixels = settings.max_pixels or DEFAULT_MAX_PIXELS
+        engine = None if settings.cpu_engine == "auto" else settings.cpu_engine
+        config = FastConfig.for_device(device, engine=engine if device.type == "cpu" else None)
         model = Stylizer.from_dir(
-            settings.weights_dir, device, max_pixels, fast=settings.fast_path
+            settings.weights_dir, device, max_pixels, fast=settings.fast_path, fast_config=config
         )
     except (ValueError, WeightsError) as exc:
         return _fail(f"cannot load the model: {_first_line(exc)}")

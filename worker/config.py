@@ -24,6 +24,9 @@ class WorkerConfig(BaseSettings):
     worker_name: str | None = None  # RQ's worker name; default a random one
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     fast_path: bool = True  # false: the plain float32 networks (for comparison or debugging)
+    # The CPU fast path's engine: auto = OpenVINO where installed (it measured faster), else
+    # PyTorch; openvino refuses to start without it; torch = the fused PyTorch networks.
+    cpu_engine: Literal["auto", "openvino", "torch"] = "auto"
     max_pixels: int | None = Field(None, gt=0)  # larger uploads: too_large; None: the model's
     jpeg_quality: int = Field(92, ge=1, le=95)
     max_video_seconds: float = Field(15.0, gt=0)  # longer clips get too_long (as the bot's)

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from model import Stylizer
+from model import Stylizer, openvino_engine
 from model import fast as fast_module
 from model import fused as fused_module
 from model.bench.__main__ import main as bench_main
@@ -66,7 +66,8 @@ def _photo(name: str, size: int) -> Image.Image:
 def fast_torch(plain: Stylizer) -> Stylizer:
     """The fused torch networks of `model.fast` with this CPU's defaults (bf16 where oneDNN
     has it), whatever else `Stylizer` may pick by default."""
-    return Stylizer(plain.encoder, plain.decoder, CPU, fast_config=FastConfig.for_device(CPU))
+    config = FastConfig.for_device(CPU, engine="torch")
+    return Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,9 @@ def test_weights_are_rounded_with_error_feedback() -> None:
     not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="needs oneDNN bf16 on this CPU"
 )
 def test_chosen_convolutions_run_in_float32_among_bf16_ones(plain: Stylizer) -> None:
-    config = FastConfig.for_device(CPU, dtype=torch.bfloat16, channels_last=True, compile=False)
+    config = FastConfig.for_device(
+        CPU, dtype=torch.bfloat16, channels_last=True, compile=False, engine="torch"
+    )
     config = replace(config, float32_encoder=(0,), float32_decoder=(-1,))
     mixed = Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
     enc, dec = mixed.networks
@@ -290,10 +293,18 @@ def test_warm_up_reports_its_cost(fast: Stylizer) -> None:
 def test_bench_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_main(["--sizes", "48,64", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    assert "speed-up" in out and "start-up" in out
-    rows = [line for line in out.splitlines() if line.strip().startswith(("48 px", "64 px"))]
+    assert "start-up" in out
+    lines = out.splitlines()
+    head = [c.strip() for c in next(line for line in lines if "plain ms" in line).split("|")]
+    engines = ["torch", "openvino"] if openvino_engine.available() else ["torch"]
+    for name in engines:  # each fast engine: its time, its speed-up and its agreement
+        assert {f"{name} ms", f"{name} ×", f"{name} dB"} <= set(head)
+    assert ("torch vs ov" in head) == openvino_engine.available()
+    rows = [line for line in lines if line.strip().startswith(("48 px", "64 px"))]
     assert len(rows) == 2
-    assert all(float(row.split("|")[8].split()[0]) >= 35 for row in rows)  # PSNR column
+    for row in rows:
+        cells = dict(zip(head, (c.strip() for c in row.split("|")), strict=True))
+        assert all(float(cells[f"{name} dB"]) >= 35 for name in engines)
 
 
 def test_bench_memory_prints_the_peak(capsys: pytest.CaptureFixture[str]) -> None:

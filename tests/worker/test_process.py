@@ -12,6 +12,7 @@ from redis import Redis
 from rq.job import Job, JobStatus
 from rq.worker import SimpleWorker
 
+from model import openvino_engine
 from tests.conftest import free_port
 from tests.helpers import image_bytes, natural_image
 from tests.worker.conftest import delivery_events
@@ -50,8 +51,9 @@ def enqueue_photo(redis: Redis, width: int, height: int, size: int) -> Job:
         ({"WEIGHTS_DIR": "{empty}"}, "python -m model.weights fetch"),
         ({"REDIS_URL": "redis://127.0.0.1:{closed}/0"}, "cannot reach Redis"),
         ({"DEVICE": "tpu"}, "DEVICE"),
+        ({"CPU_ENGINE": "onnx"}, "CPU_ENGINE"),
     ],
-    ids=["missing-weights", "unreachable-redis", "invalid-device"],
+    ids=["missing-weights", "unreachable-redis", "invalid-device", "invalid-engine"],
 )
 def test_start_up_problems_stop_the_worker_with_one_clear_line(
     redis_url: str, weights_dir: Path, tmp_path: Path, settings: dict[str, str], says: str
@@ -96,7 +98,10 @@ def test_health_metrics_and_graceful_sigterm(
 
     gone = run_worker_command("health", **env)
     assert gone.returncode == 1 and "no worker" in gone.stderr
-    assert "(fast " in worker.log  # the fast path by default
+    # the fast path by default, on OpenVINO where it is installed
+    assert (
+        "(fast openvino " in worker.log if openvino_engine.available() else "(fast " in worker.log
+    )
 
 
 def test_fast_path_false_runs_the_plain_networks(
@@ -109,6 +114,18 @@ def test_fast_path_false_runs_the_plain_networks(
     wait_for("the delivery", lambda: len(delivery_events(redis)) == 1)
     assert delivery_events(redis)[0].job == job.id and delivery_events(redis)[0].width == 96
     assert "(plain float32)" in worker.log
+
+
+def test_cpu_engine_torch_runs_the_pytorch_fast_path(
+    redis_url: str, redis: Redis, weights_dir: Path, spawn: Callable[..., WorkerProcess]
+) -> None:
+    env = {"REDIS_URL": redis_url, "WEIGHTS_DIR": str(weights_dir), "CPU_ENGINE": "torch"}
+    worker = spawn("w-torch", **env)
+    wait_for("the worker to register", lambda: "w-torch" in registered(redis))
+    job = enqueue_photo(redis, 96, 64, size=64)
+    wait_for("the delivery", lambda: len(delivery_events(redis)) == 1)
+    assert delivery_events(redis)[0].job == job.id and delivery_events(redis)[0].width == 96
+    assert "(fast " in worker.log and "openvino" not in worker.log
 
 
 def test_a_job_whose_worker_is_killed_completes_on_another_exactly_once(

@@ -1,0 +1,122 @@
+"""The OpenVINO engine of the CPU fast path against the plain float32 networks."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+import torch
+from PIL import Image
+
+from model import Stylizer
+from model import openvino_engine as ov_engine
+from model.fast import FastConfig
+from model.images import resize
+from model.sample_images import psnr
+from tests.helpers import natural_image
+
+pytestmark = pytest.mark.skipif(not ov_engine.available(), reason="openvino is not installed")
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def plain(weights_dir: Path) -> Stylizer:
+    return Stylizer.from_dir(weights_dir, device="cpu", fast=False)
+
+
+@pytest.fixture(scope="module")
+def ov_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("openvino-cache")
+
+
+@pytest.fixture(scope="module")
+def openvino(plain: Stylizer, ov_cache: Path) -> Stylizer:
+    """The CPU fast path on OpenVINO at this CPU's default precision (bf16 where it has it)."""
+    config = FastConfig.for_device(CPU, engine="openvino", openvino_cache=ov_cache)
+    return Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
+
+
+def _photo(name: str, size: int) -> Image.Image:
+    return resize(Image.fromarray(getattr(skimage.data, name)()), size)
+
+
+def test_openvino_is_the_cpu_default_where_installed() -> None:
+    assert FastConfig.for_device(CPU).engine == "openvino"
+    assert FastConfig.for_device(CPU, engine="torch").engine == "torch"
+    # GPUs keep PyTorch: OpenVINO's CPU plugin is what is compiled here
+    assert FastConfig.for_device(torch.device("cuda")).engine == "torch"
+
+
+def test_the_engine_is_named_in_the_logs(openvino: Stylizer) -> None:
+    precision = "bf16" if ov_engine.bf16_supported() else "f32"
+    assert openvino.engine == f"fast openvino {precision}"
+
+
+@pytest.mark.parametrize(
+    ("images", "size"), [("generated", 256), ("photos", 256), ("generated", 512)]
+)
+def test_openvino_agrees_with_plain_at_40_db_on_photo_contrast_weights(
+    plain: Stylizer, openvino: Stylizer, images: str, size: int
+) -> None:
+    if images == "photos":
+        content, style = _photo("astronaut", size), _photo("coffee", size)
+    else:
+        content, style = natural_image(size, size, seed=1), natural_image(size, size, seed=2)
+    want = plain.stylize(content, style, content_size=size, style_size=size)
+    got = openvino.stylize(content, style, content_size=size, style_size=size)
+    contrast = np.asarray(want, dtype=np.float64).reshape(-1, 3).std(axis=0) / 255
+    assert (contrast > 0.12).all(), contrast  # a photo's contrast, which a flat frame would hide
+    assert got.size == want.size
+    assert psnr(got, want) >= 40
+
+
+@pytest.mark.parametrize("size", [(96, 64), (75, 53), (131, 64), (64, 200)])
+def test_any_size_runs_on_one_compiled_model(
+    plain: Stylizer, openvino: Stylizer, size: tuple[int, int]
+) -> None:
+    # odd sizes: ceil-mode pooling gives ⌈H/8⌉ × ⌈W/8⌉ features, as the plain encoder does
+    img = natural_image(*size, seed=3)
+    want, got = plain.encode(img), openvino.encode(img)
+    assert got.shape == want.shape and got.dtype == torch.float32
+    result = openvino.stylize(img, natural_image(80, 64, seed=2), content_size=0, style_size=0)
+    assert result.size == size
+
+
+def test_batches_and_tiles_run_on_openvino(plain: Stylizer, ov_cache: Path) -> None:
+    # clips go through the encoder in batches, large images in tiles
+    config = FastConfig.for_device(CPU, engine="openvino", openvino_cache=ov_cache)
+    tiled = Stylizer(
+        plain.encoder, plain.decoder, CPU, fast_config=config, tile_above=96 * 96, tile_size=64
+    )
+    encoder, _ = tiled.networks
+    frames = torch.rand(3, 3, 48, 64)
+    assert encoder(frames).shape == (3, 512, 6, 8)
+    content, style = natural_image(200, 136, seed=1), natural_image(96, 96, seed=2)
+    want = plain.stylize(content, style, content_size=0, style_size=0)
+    got = tiled.stylize(content, style, content_size=0, style_size=0)
+    assert got.size == want.size == (200, 136)
+    assert psnr(got, want) >= 30  # tiles decode their margins apart, so not the plain image
+
+
+def test_converted_networks_are_kept_for_the_next_start(plain: Stylizer, tmp_path: Path) -> None:
+    config = FastConfig.for_device(CPU, engine="openvino", openvino_cache=tmp_path)
+    first = Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
+    saved = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".xml")
+    assert len(saved) == 2  # the encoder and the decoder, keyed by the weights
+    again = Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".xml") == saved
+    img = natural_image(64, 48, seed=5)
+    assert torch.equal(first.encode(img), again.encode(img))
+
+
+def test_other_weights_are_converted_anew(plain: Stylizer, tmp_path: Path) -> None:
+    config = FastConfig.for_device(CPU, engine="openvino", openvino_cache=tmp_path)
+    Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
+    other = copy.deepcopy(plain.decoder)  # the same layers with other weights
+    other.load_state_dict({k: v * 0.5 for k, v in plain.decoder.state_dict().items()})
+    Stylizer(plain.encoder, other, CPU, fast_config=config)
+    assert len([p for p in tmp_path.iterdir() if p.suffix == ".xml"]) == 3  # a new decoder
