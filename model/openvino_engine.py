@@ -105,6 +105,9 @@ def _convert(module: nn.Module, example: Tensor, channels: int) -> Any:
             module,
             example_input=example,
             input=[ov.PartialShape([-1, channels, -1, -1])],
+            # Copy the weights: shared, the model's constants would point into tensors of the
+            # trace, which PyTorch frees after the conversion (a crash, later, at inference).
+            share_weights=False,
         )
 
 

@@ -222,7 +222,7 @@ def test_the_cuda_configuration_agrees_with_plain_float32_at_the_gpu_target(
     plain: Stylizer, cuda_config: FastConfig
 ) -> None:
     # The GPU's default is fp16 on the generic (non-oneDNN) layers; run that on the CPU. The
-    # issue's GPU target is 40 dB against the float32 baseline.
+    # GPU path must agree with the float32 baseline at 40 dB.
     eager = replace(cuda_config, compile=False)
     fp16 = Stylizer(plain.encoder, plain.decoder, CPU, fast_config=eager)
     assert fp16.engine == "fast float16 channels-last"

@@ -13,7 +13,7 @@ from PIL import Image
 from model import ImageError, Stylizer
 from tests.helpers import image_bytes, natural_image
 
-# Written from the layout in adain-facts.md, not from model/networks.py.
+# Written from the public weights' published layer layout, not from model/networks.py.
 VGG_CONVS = [2, 5, 9, 12, 16, 19, 22, 25, 29]  # through relu4_1
 VGG_POOL_AFTER = {5, 12, 25}  # convs followed by a max-pool (indices 7, 14, 27)
 DEC_CONVS = [1, 5, 8, 11, 14, 18, 21, 25, 28]
