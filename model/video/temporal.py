@@ -10,9 +10,9 @@ needs no weights):
 
 w is `weight` where the previous frame explains this one, and falls to 0 where it does not:
 
-- the flow must agree both ways (forward after backward returns to the start, within 1 % of
-  the flow's length plus 0.7 px); where it does not, the pixel was hidden in the previous
-  frame (an occlusion, or content that just came into view);
+- the flow must agree both ways (forward after backward returns to the start, within about
+  a tenth of the flow's length plus 0.7 px); where it does not, the pixel was hidden in the
+  previous frame (an occlusion, or content that just came into view);
 - the input must not have changed along the flow: w falls with |I_t − warp(I_(t−1))| (on
   slightly blurred frames, so that sensor noise counts as no change), so something that
   appears, or a light that comes on, is shown as stylized on the frame it appears in;
@@ -39,8 +39,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 # Chosen on the generated clips (`python -m model.video.bench`, docs/video.md): 0.7 cuts the
-# warping error to a third under a pan and the flicker of a still scene by half, while what is
-# share of an old frame falls under a tenth after 7 frames. 0.8 gains a little and lags more.
+# warping error to a third under a pan and the flicker of a still scene by half, and an old
+# frame's share of the output falls under a tenth after 7 frames. 0.8 gains a little and lags
+# more; 0.6 leaves the still scene's flicker above half.
 WEIGHT = 0.7
 # The input change, in 8-bit levels on frames blurred by BLUR_SIGMA, at which w has fallen to
 # 1/e of `weight`: a 1-level change (sensor noise, once blurred) keeps 94 % of it, the tens of
@@ -99,11 +100,12 @@ class TemporalBlend:
         cv2 = self.cv2
         now = _Analysis.of(cv2, frame)
         out = stylized.astype(np.float32)
-        if self.prev is not None and self.prev_output is not None and now.fits(self.prev):
+        prev_out = self.prev_output
+        if self.prev is not None and prev_out is not None and prev_out.shape == out.shape:
             w, map_x, map_y = self._weights(now, self.prev, out.shape[1], out.shape[0])
             # bicubic: bilinear, warped frame after frame, would blur a pan by a tenth
             warped = cv2.remap(
-                self.prev_output, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+                prev_out, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
             )
             out += w[..., None] * (warped - out)
         self.prev, self.prev_output = now, out
@@ -137,9 +139,12 @@ class TemporalBlend:
             return w, map_x, map_y
         # from the flow's size to the frame's: w, and the flow in the frame's pixels
         w = cv2.resize(w, (width, height), interpolation=cv2.INTER_LINEAR)
-        back = cv2.resize(back, (width, height), interpolation=cv2.INTER_LINEAR) / now.scale
+        back_x, back_y = (
+            cv2.resize(c, (width, height), interpolation=cv2.INTER_LINEAR)
+            for c in (back_x, back_y)
+        )
         full_x, full_y = _grid(width, height)
-        return w, full_x + back[..., 0], full_y + back[..., 1]
+        return w, full_x + back_x * (width / small_w), full_y + back_y * (height / small_h)
 
 
 @dataclass(frozen=True)
@@ -161,10 +166,6 @@ class _Analysis:
         grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
         soft = cv2.GaussianBlur(frame.astype(np.float32), (0, 0), BLUR_SIGMA * scale)
         return cls(grey, soft, scale)
-
-    def fits(self, prev: _Analysis) -> bool:
-        """Whether a flow can run between the two (frames of one size)."""
-        return self.grey.shape == prev.grey.shape
 
 
 @functools.cache

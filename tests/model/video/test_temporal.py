@@ -93,15 +93,17 @@ def test_an_object_that_appears_is_shown_on_its_first_frame(
     assert gap(ours[appears - 1], alone[appears - 1], wall) > 1.0  # the wall is blended
 
 
-def test_the_picture_moves_with_the_content_and_keeps_its_detail() -> None:
+@pytest.mark.parametrize("width, height", [(160, 96), (704, 400)])  # 400: flow at 360
+def test_the_picture_moves_with_the_content_and_keeps_its_detail(width: int, height: int) -> None:
     """A pan, 3 px a frame, whose "stylization" is the frame itself plus a shimmer that
     changes every frame (6.3 levels from the frame): blended, the shimmer is averaged away
-    and what is left matches the current frame, 3.1 levels from it. Blending with the previous
-    output held in place instead of warped would trail earlier frames: 8 levels."""
+    and what is left matches the current frame, 3.1 levels from it (3.2 when the flow runs on
+    frames scaled down). Blending with the previous output held in place instead of warped
+    would trail earlier frames: 8 levels."""
     cv2 = temporal.optical_flow()
     assert cv2 is not None
-    wide = np.asarray(synthetic.scene(160 + 8 * 3, 96))[:96]
-    frames = [wide[:, 3 * t : 3 * t + 160].copy() for t in range(8)]
+    wide = np.asarray(synthetic.scene(width + 8 * 3, height))[:height]
+    frames = [wide[:, 3 * t : 3 * t + width].copy() for t in range(8)]
     rng = np.random.default_rng(1)
     stylized = [
         np.clip(f + rng.normal(0, 8, f.shape), 0, 255).round().astype(np.uint8) for f in frames
