@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 SECONDS_PER_PIXEL = {"cpu": 3.9e-6 * 2, "cuda": 2.5e-8}
 # Temporal blending runs on the CPU whatever the device (the optical flow both ways, the warps):
 # 40–58 ms a 640×360 frame in `python -m model.video.bench` on 2 threads of a Zen 3 shared
-# with other jobs, about 1 % of the networks there. Next to a GPU's networks it is most of it.
+# with other jobs, about 1 % of the networks there; next to a GPU's (the guess above), most.
 BLEND_SECONDS_PER_PIXEL = 2.2e-7
 FIXED_SECONDS = {"cpu": 2.0, "cuda": 1.0}  # decoding, the style, sampling, encoding
 # At most this many pixels go through the networks at once: `batch` frames of 640×360, fewer
