@@ -6,6 +6,7 @@
     python -m model.bench memory --megapixels 12 [--device cpu] [--plain] [--tile-size N]
         [--tile-above PIXELS]
     python -m model.bench variants [--device cuda] [--sizes 512] [--batch B] [--variants K,K]
+    python -m model.bench video [...]    # the clip flicker table: python -m model.video.bench
 
 The speed table times one content–style pair (both encoder passes, AdaIN in float32, the
 decoder) for each square size, plain and fast interleaved so that a busy machine slows both
@@ -100,6 +101,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["video"]:  # the clip benchmark, with options of its own
+        from model.video.bench import main as video
+
+        return video(argv[1:])
     args = parse_args(argv)
     try:
         MODES[args.mode](args)

@@ -2,13 +2,16 @@
 
     python -m model.video CLIP STYLE [STYLE ...] -o OUT.mp4 [--kind animation|video|video_note]
         [--style-weights W,W] [--alpha A] [--preserve-color] [--size N] [--fps F]
-        [--max-seconds S] [--style-size N] [--stroke S] [--batch N] [--per-frame]
+        [--max-seconds S] [--style-size N] [--stroke S] [--batch N] [--blend W] [--per-frame]
         [--weights-dir DIR] [--device auto|cpu|cuda]
 
 `--size` scales the frames' shorter side (0 keeps the source's, up to 1920×1080); `--fps` caps
-the frame rate; `--per-frame` normalises every frame by its own statistics (per-frame AdaIN),
-instead of the clip's steady colours. A video keeps its sound; an animation has none; a video
-note is a centred square of at most 640 pixels. Errors are one line on stderr and exit 1.
+the frame rate; `--blend` is how much of the previous output frame, moved along the clip's
+optical flow, a pixel that did not change keeps (default 0.7; 0 turns the blending off);
+`--per-frame` stylizes every frame on its own (per-frame AdaIN: its own statistics, no
+blending), instead of the clip's steady colours. A video keeps its sound; an animation has
+none; a video note is a centred square of at most 640 pixels. Errors are one line on stderr
+and exit 1.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from model.stylizer import Stylizer
 from model.video.clip import stylize_clip
 from model.video.encode import KINDS
 from model.video.probe import DEFAULT_MAX_SECONDS, ClipError
+from model.video.temporal import WEIGHT
 from model.weights.load import WeightsError
 
 
@@ -55,7 +59,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--style-size", type=int, default=512)
     p.add_argument("--stroke", type=float, default=1.0, help="brush-stroke scale in [0.25, 4]")
     p.add_argument("--batch", type=int, default=8, help="frames per pass through the networks")
-    p.add_argument("--per-frame", action="store_true", help="per-frame AdaIN, not steady")
+    p.add_argument(
+        "--blend",
+        type=float,
+        default=WEIGHT,
+        help=f"temporal blending in [0, 1), {WEIGHT} by default",
+    )
+    p.add_argument("--per-frame", action="store_true", help="each frame on its own, not steady")
     p.add_argument(
         "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
     )
@@ -85,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             style_size=args.style_size,
             stroke=args.stroke,
             steady=not args.per_frame,
+            blend=args.blend,
             batch=args.batch,
         )
         args.output.parent.mkdir(parents=True, exist_ok=True)

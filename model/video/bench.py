@@ -1,13 +1,16 @@
 """The clip benchmark: `python -m model.video.bench` prints a table per generated clip.
 
     python -m model.video.bench [--size 360] [--frames 24] [--clips NAME,NAME] [--batch 8]
-        [--style-size 256] [--weights-dir DIR] [--device auto|cpu|cuda]
+        [--style-size 256] [--blend W] [--weights-dir DIR] [--device auto|cpu|cuda]
 
-For each clip of `model.video.synthetic` (16:9, the shorter side `--size`): the frames per
-second through the networks on this device, per-frame AdaIN against steady colours (which also
-encodes the sampled frames for the clip's statistics, as `stylize_clip` does), and the
-flicker figure and warping error (`model.video.flicker`) of each, with steady / per-frame. No
-file is decoded or encoded: this measures the model. Without `--weights-dir`, seeded random
+(also `python -m model.bench video ...`). For each clip of `model.video.synthetic` (16:9, the
+shorter side `--size`), three ways: per-frame AdaIN (each frame on its own), steady colours
+alone (shared statistics, which also encode the sampled frames, as `stylize_clip` does), and
+ours, steady colours with temporal blending (`model.video.temporal`, weight `--blend`). Each
+gets its frames per second (networks and blending, on this device), its flicker figure and
+its warping error (`model.video.flicker`), with the ratios to per-frame; "blend ms" is the
+blending's own time per frame, on the CPU. No file is decoded or encoded: this measures the
+model. Without `--weights-dir`, seeded random
 weights in the public layout stand in for the pretrained ones (the figures then describe those
 networks; a trained decoder turns statistics into colours more strongly than a random one).
 """
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -31,6 +35,7 @@ from model.stylizer import Stylizer
 from model.video import flicker, synthetic
 from model.video.frames import sample_count, sample_indices
 from model.video.steady import clip_stats, stylize_frames
+from model.video.temporal import WEIGHT, make_blender
 from model.weights.load import WeightsError
 
 
@@ -45,6 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--clips", default=",".join(synthetic.CLIPS), help="which clips, by name")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--style-size", type=int, default=256)
+    p.add_argument("--blend", type=float, default=WEIGHT, help="ours: the blending weight")
     p.add_argument("--weights-dir", type=Path, help="pretrained weights (default: random)")
     p.add_argument("--device", default="auto")
     return p.parse_args(argv)
@@ -83,15 +89,32 @@ def per_frame(
 
 
 def steady(
-    stylizer: Stylizer, frames: list[Image.Image], style: Stats, batch: int
+    stylizer: Stylizer, frames: list[Image.Image], style: Stats, batch: int, blend: float = 0.0
 ) -> list[Image.Image]:
-    """Steady colours as `stylize_clip` runs them: the sampled frames' statistics first."""
+    """Steady colours as `stylize_clip` runs them: the sampled frames' statistics first;
+    blended over time with `blend`."""
     picked = sample_indices(len(frames), sample_count(len(frames)))
     stats = clip_stats(stylizer, [frames[i] for i in picked], batch)
-    return list(stylize_frames(stylizer, frames, style, 1.0, content_stats=stats, batch=batch))
+    out = stylize_frames(
+        stylizer, frames, style, 1.0, content_stats=stats, blend=blend, batch=batch
+    )
+    return list(out)
 
 
-MODES = (per_frame, steady)
+def blend_ms(frames: list[Image.Image], stylized: list[Image.Image], blend: float) -> float:
+    """Milliseconds a frame of temporal blending alone, over stylized frames."""
+    blender = make_blender(blend)
+    if blender is None or len(frames) < 2:
+        return 0.0
+    pairs = [
+        (np.asarray(i.convert("RGB")), np.asarray(s))
+        for i, s in zip(frames, stylized, strict=True)
+    ]
+    blender(*pairs[0])  # the first frame has nothing to blend with
+    start = time.perf_counter()
+    for pair in pairs[1:]:
+        blender(*pair)
+    return (time.perf_counter() - start) * 1000 / (len(pairs) - 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,27 +140,36 @@ def main(argv: list[str] | None = None) -> int:
     style = stylizer.style_stats(natural_image(args.style_size, args.style_size, seed=5))
     warp = flicker.has_optical_flow()
     print(f"{machine(device)}; {stylizer.engine}; weights {weights}")
-    print(f"{args.frames} frames of {width}×{height} per clip, batch {args.batch}")
-    head = "clip            | frames | fps per-frame | fps steady | flicker per-frame | steady"
-    head += " | steady/per-frame" + (" | warp err per-frame | steady" if warp else "")
+    print(f"{args.frames} frames of {width}×{height} per clip, batch {args.batch}", end="")
+    print(f", ours: steady colours + temporal blending {args.blend}" if warp else "")
+    cols = ["clip           ", "frames", "fps per-frame", "steady", "ours", "blend ms"]
+    cols += ["flicker per-frame", "steady", "ours", "steady/per-frame", "ours/per-frame"]
+    if warp:
+        cols += ["warp err per-frame", "steady", "ours", "ours/per-frame"]
+    head = " | ".join(cols)
     print(head)
     print("-" * len(head))
     per_pixel = []
     for name in args.clips.split(","):
         frames = synthetic.make_clip(name, width, height, args.frames)
-
-        runs = (functools.partial(fn, stylizer, frames, style, args.batch) for fn in MODES)
-        (base, base_s), (ours, ours_s) = (_timed(device, run) for run in runs)
+        modes = (
+            functools.partial(per_frame, stylizer, frames, style, args.batch),
+            functools.partial(steady, stylizer, frames, style, args.batch),
+            functools.partial(steady, stylizer, frames, style, args.batch, args.blend),
+        )
+        (base, base_s), (alone, alone_s), (ours, ours_s) = (_timed(device, m) for m in modes)
         per_pixel.append(base_s / (len(frames) * width * height))
-        f_base, f_ours = flicker.flicker(base, frames), flicker.flicker(ours, frames)
         n = len(frames)
-        row = f"{name:15s} | {n:6d} | {n / base_s:13.2f} | {n / ours_s:10.2f} | "
-        row += f"{f_base:17.3f} | {f_ours:6.3f} | {f_ours / f_base:16.2f}"
+        cells = [name, str(n), *(f"{n / s:.2f}" for s in (base_s, alone_s, ours_s))]
+        cells.append(f"{blend_ms(frames, alone, args.blend):.1f}")
+        flick = [flicker.flicker(out, frames) for out in (base, alone, ours)]
+        cells += [f"{f:.3f}" for f in flick] + [f"{f / flick[0]:.2f}" for f in flick[1:]]
         if warp:
-            w_base = flicker.warping_error(base, frames)
-            w_ours = flicker.warping_error(ours, frames)
-            row += f" | {w_base:18.2f} | {w_ours:6.2f}"
-        print(row, flush=True)
+            err = [flicker.warping_error(out, frames) for out in (base, alone, ours)]
+            cells += [f"{e:.2f}" for e in err] + [f"{err[2] / err[0]:.2f}"]
+        row = [cells[0].ljust(len(cols[0]))]
+        row += [cell.rjust(len(col)) for cell, col in zip(cells[1:], cols[1:], strict=True)]
+        print(" | ".join(row), flush=True)
     print(f"seconds per output pixel, per-frame: {min(per_pixel):.3g} (best clip)")
     return 0
 

@@ -9,7 +9,9 @@ The steps, in order:
    centred square of at most 640 for a video note, at most `max_fps` frames per second, and
    round(duration × fps) frames.
 4. **Sample** frames evenly over the clip (one in eight, 4 to 16); with steady colours
-   their pooled relu4_1 statistics normalise every frame (`model.video.steady`).
+   their pooled relu4_1 statistics normalise every frame (`model.video.steady`), and each
+   stylized frame is blended with the previous output where the input's optical flow says
+   the previous frame explains it (`model.video.temporal`).
 5. **Style statistics**, once per clip: each style image prepared at `style_size` (and
    `stroke`) as for pictures; with `preserve_color` first recoloured (`Stylizer.match_colors`)
    to the colours of the sampled frames side by side, the whole clip's palette rather than
@@ -38,6 +40,7 @@ from model.video.encode import KINDS, MAX_BYTES, VIDEO_NOTE_SIDE, Kind, encode_c
 from model.video.frames import decode_frames, plan_frames, sample_count, sample_frames
 from model.video.probe import DEFAULT_MAX_SECONDS, ClipError, ClipSource, probe, read_clip
 from model.video.steady import Progress, clip_stats, stylize_frames
+from model.video.temporal import WEIGHT
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ log = logging.getLogger(__name__)
 # 2.4–2.7), scaled by the thread count, which is what the convolutions use. CUDA: a rough
 # figure for a current data-centre GPU on the fp16 path, not yet measured.
 SECONDS_PER_PIXEL = {"cpu": 3.9e-6 * 2, "cuda": 2.5e-8}
+# Temporal blending runs on the CPU whatever the device (the optical flow both ways, the warps):
+# 40–58 ms a 640×360 frame in `python -m model.video.bench` on 2 threads of a Zen 3 shared
+# with other jobs, about 1 % of the networks there; next to a GPU's (the guess above), most.
+BLEND_SECONDS_PER_PIXEL = 2.2e-7
 FIXED_SECONDS = {"cpu": 2.0, "cuda": 1.0}  # decoding, the style, sampling, encoding
 # At most this many pixels go through the networks at once: `batch` frames of 640×360, fewer
 # of larger frames (2 of 1280×720, 1 of 1920×1080), so memory stays that of a 360p batch.
@@ -79,19 +86,23 @@ def stylize_clip(
     style_size: int = 512,
     stroke: float = 1.0,
     steady: bool = True,
+    blend: float = WEIGHT,
     batch: int = 8,
     max_bytes: int = MAX_BYTES,
     progress: Progress | None = None,
 ) -> ClipResult:
     """Stylize a clip (bytes or a path) with one style image, or (image, weight) pairs.
 
-    Raises ClipError for a clip it cannot use and ImageError for a style image; `steady=False`
-    is per-frame AdaIN (each frame normalised by its own statistics), for comparison.
+    Raises ClipError for a clip it cannot use and ImageError for a style image. `blend` is
+    the temporal blending's weight (0 turns it off); `steady=False` is per-frame AdaIN, each
+    frame on its own (its own statistics, no blending), for comparison.
     """
     if kind not in KINDS:  # a str: job payloads carry plain strings; narrowed to Kind here
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    if not 0.0 <= blend < 1.0:
+        raise ValueError(f"blend must lie in [0, 1), got {blend}")
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
     pairs = _style_pairs(style)
@@ -121,6 +132,7 @@ def stylize_clip(
         alpha,
         steady=steady,
         content_stats=content,
+        blend=blend,
         batch=batch,
         total=plan.frames,
         progress=progress,
@@ -145,13 +157,13 @@ def stylize_clip(
 
 def estimate_seconds(frames: int, width: int, height: int, device: torch.device) -> float:
     """Roughly how long `stylize_clip` takes for `frames` output frames of width × height:
-    a fixed part plus a measured cost per output pixel (the networks dominate). On the CPU
-    the cost per pixel scales with the inverse of torch's thread count."""
+    a fixed part plus a measured cost per output pixel: the networks (on the CPU scaled by the
+    inverse of torch's thread count) and the temporal blending, on by default."""
     kind = "cuda" if device.type == "cuda" else "cpu"
     per_pixel = SECONDS_PER_PIXEL[kind]
     if kind == "cpu":
         per_pixel /= max(1, torch.get_num_threads())
-    return FIXED_SECONDS[kind] + frames * width * height * per_pixel
+    return FIXED_SECONDS[kind] + frames * width * height * (per_pixel + BLEND_SECONDS_PER_PIXEL)
 
 
 def mosaic(frames: list[Image.Image]) -> Image.Image:

@@ -9,6 +9,11 @@ the channel mean and std of the relu4_1 features over frames sampled from the wh
 slow changes. Every frame is normalised alike, so a pixel that does not change does not change
 colour. The style statistics are computed once per clip by the caller.
 
+Shared statistics cannot stop the decoder's strokes from shimmering as the content moves or
+the sensor's noise changes; with steady colours, each stylized frame is then blended with the
+previous output, moved along the input's optical flow, where the previous frame explains this
+one (`model.video.temporal`, `blend`).
+
 The frames go through `Stylizer.networks` in batches, as `Stylizer.encode`/`render` run them:
 float32 [0, 1] input on the stylizer's device, float32 features, statistics and AdaIN, and the
 decoder's output clamped and rounded to 8 bits.
@@ -28,6 +33,7 @@ from model.adain import Stats
 from model.networks import decode
 from model.stylizer import Stylizer
 from model.video.frames import sample_count, sample_indices
+from model.video.temporal import WEIGHT, TemporalBlend, make_blender
 
 Progress = Callable[[int, int], None]
 
@@ -71,6 +77,7 @@ def stylize_frames(
     content_stats: Stats | None = None,
     adapt: float = 0.0,
     momentum: float = 0.8,
+    blend: float = WEIGHT,
     batch: int = 8,
     total: int | None = None,
     progress: Progress | None = None,
@@ -81,13 +88,18 @@ def stylize_frames(
     here from frames sampled as `stylize_clip` samples them: pass a Sequence then); `adapt` in
     [0, 1] blends in a running estimate of the frames' own statistics (an exponential average
     with `momentum` per frame), for clips whose content changes too much for one set.
-    `steady=False` is per-frame AdaIN, each frame with its own statistics: the baseline.
-    `progress(done, total)` is called after each batch; `total` defaults to len(frames).
+    `blend` in [0, 1) is how much of the previous output, warped, a pixel that the previous
+    frame explains keeps (`model.video.temporal`; 0 turns the blending off).
+    `steady=False` is the per-frame baseline: each frame on its own, with its own statistics
+    and no blending. `progress(done, total)` is called after each batch; `total` defaults to
+    len(frames).
     """
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
     if not 0.0 <= adapt <= 1.0 or not 0.0 <= momentum < 1.0:
         raise ValueError(f"need 0 <= adapt <= 1 and 0 <= momentum < 1, got {adapt}, {momentum}")
+    if not 0.0 <= blend < 1.0:
+        raise ValueError(f"blend must lie in [0, 1), got {blend}")
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
     if total is None and isinstance(frames, Sequence):
@@ -97,6 +109,7 @@ def stylize_frames(
             raise ValueError("steady colours need content_stats, or the frames as a sequence")
         picked = sample_indices(len(frames), sample_count(len(frames)))
         content_stats = clip_stats(stylizer, [frames[i] for i in picked], batch)
+    blender = make_blender(blend) if steady else None
     running = content_stats
     done = 0
     chunk: list[Image.Image] = []
@@ -107,7 +120,7 @@ def stylize_frames(
         out, running = _stylize_batch(
             stylizer, chunk, style_stats, alpha, content_stats, running, adapt, momentum
         )
-        yield from out
+        yield from _finish(chunk, out, blender)
         done += len(chunk)
         chunk = []
         if progress is not None:
@@ -116,10 +129,20 @@ def stylize_frames(
         out, running = _stylize_batch(
             stylizer, chunk, style_stats, alpha, content_stats, running, adapt, momentum
         )
-        yield from out
+        yield from _finish(chunk, out, blender)
         done += len(chunk)
         if progress is not None:
             progress(done, max(done, total or 0))
+
+
+def _finish(
+    frames: Sequence[Image.Image], stylized: np.ndarray, blender: TemporalBlend | None
+) -> Iterator[Image.Image]:
+    """The output images of a batch: (N, H, W, 3) uint8, blended in order when asked."""
+    for frame, arr in zip(frames, stylized, strict=True):
+        if blender is not None:
+            arr = blender(np.asarray(frame.convert("RGB")), arr)
+        yield Image.fromarray(arr)
 
 
 @torch.inference_mode()
@@ -132,7 +155,8 @@ def _stylize_batch(
     running: Stats | None,
     adapt: float,
     momentum: float,
-) -> tuple[list[Image.Image], Stats | None]:
+) -> tuple[np.ndarray, Stats | None]:
+    """The decoder's 8-bit output (N, H, W, 3) uint8, and the running estimate after it."""
     _, decoder = stylizer.networks
     width, height = frames[0].size
     feat = encode_frames(stylizer, frames)  # (N, C, h, w) float32
@@ -145,8 +169,7 @@ def _stylize_batch(
     target = adain.blend(target, feat, alpha)
     out = decode(decoder, target, height, width)  # (N, 3, H, W), the fast dtype on that path
     pixels = out.float().clamp(0, 1).mul(255).round().to(torch.uint8)  # as `to_image`
-    arr = pixels.permute(0, 2, 3, 1).cpu().numpy()  # (N, H, W, 3)
-    return [Image.fromarray(a) for a in arr], running
+    return pixels.permute(0, 2, 3, 1).cpu().numpy(), running  # (N, H, W, 3)
 
 
 def _content_stats(

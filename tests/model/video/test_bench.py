@@ -32,4 +32,15 @@ def test_the_bench_prints_a_row_per_clip() -> None:
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(synthetic.CLIPS)]
     assert [row.split()[0] for row in rows] == ["camera_motion", "lighting_change"]
-    assert "steady/per-frame" in result.stdout
+    assert "steady/per-frame" in result.stdout and "ours/per-frame" in result.stdout
+
+
+def test_the_model_bench_runs_the_clip_bench_as_video() -> None:
+    cmd = [
+        sys.executable, "-m", "model.bench", "video", "--size", "32", "--frames", "3",
+        "--clips", "still_scene", "--batch", "4", "--style-size", "64", "--device", "cpu",
+    ]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(synthetic.CLIPS)]
+    assert [row.split()[0] for row in rows] == ["still_scene"]

@@ -57,3 +57,17 @@ def test_missing_weights_name_the_fetch_command(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "python -m model.weights fetch" in lines[0]
+
+
+def test_a_blend_weight_of_one_or_more_fails_with_one_line(
+    tmp_path: Path, weights_dir: Path
+) -> None:
+    (tmp_path / "clip.mp4").write_bytes(clips.video(frames=2))
+    (tmp_path / "a.png").write_bytes(image_bytes(natural_image(64, 64, 2), "PNG"))
+    result = run(
+        tmp_path / "clip.mp4", tmp_path / "a.png", "-o", tmp_path / "o.mp4", "--blend", "1",
+        "--weights-dir", weights_dir, "--device", "cpu",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: blend must lie in [0, 1), got 1.0"
+    assert not (tmp_path / "o.mp4").exists()
