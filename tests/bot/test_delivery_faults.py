@@ -185,3 +185,41 @@ async def test_deleting_a_status_message_that_is_already_gone_is_harmless(
     await api.until(lambda: api.photos(A))
     await api.until(harness.all_delivered)
     assert await queue_pair(api, harness, A)  # the chat is free again
+
+
+async def test_a_photo_too_large_for_telegram_goes_as_a_file(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    job_id, request = await queue_pair(api, harness, A)
+    api.fail("sendPhoto", chat_id=A, status=413, description="Request Entity Too Large")
+    harness.finish_job(job_id, request)
+    [result] = await api.until(lambda: api.results(A))
+    await api.until(harness.all_delivered)
+    assert result.is_document and result.buttons  # the same picture, with its buttons
+    assert [c.status for c in api.calls("sendPhoto", A)] == [413]
+
+
+async def test_a_status_edit_telegram_calls_unchanged_is_ignored(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    job_id, request = await queue_pair(api, harness, A)
+    status = api.messages(A)[-1]
+    api.refuse("editMessageText", Refusal.MESSAGE_NOT_MODIFIED, chat_id=A)
+    harness.start_job(job_id)
+    await api.until(lambda: api.calls("editMessageText", A))
+    harness.finish_job(job_id, request)
+    await api.until(lambda: api.photos(A))
+    await api.until(harness.all_delivered)
+    assert 400 in [c.status for c in api.calls("editMessageText", A)]
+    assert message(api, A, status.message_id).deleted  # the same status message, removed
+    assert len(api.photos(A)) == 1
+
+
+async def test_a_network_error_is_retried(api: FakeBotAPI, harness: BotHarness) -> None:
+    job_id, request = await queue_pair(api, harness, A)
+    api.drop("sendPhoto", A)  # the connection breaks before Telegram answers
+    harness.finish_job(job_id, request)
+    await api.until(lambda: api.photos(A))
+    await api.until(harness.all_delivered)
+    assert [c.status for c in api.calls("sendPhoto", A)] == [0, 200]  # no answer, then sent
+    assert len(api.photos(A)) == 1

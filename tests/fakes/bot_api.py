@@ -55,6 +55,10 @@ WEBHOOK_ACTIVE = (
 WEBHOOK_SET = "Conflict: terminated by setWebhook request"
 
 
+# The status recorded for a request whose connection was closed without an answer.
+DROPPED = 0
+
+
 class FakeBotAPI(WebhookMethods, ClipMethods):
     """One bot's view of Telegram over HTTP: updates to fetch, files to download, chats."""
 
@@ -173,7 +177,10 @@ class FakeBotAPI(WebhookMethods, ClipMethods):
         if request.match_info["token"] != self.token:
             return _answer(401, error(401, "Unauthorized"))
         sent, files = await _read_params(request)
-        return _answer(*await self._carry_out(request.match_info["method"], sent, files))
+        status, body = await self._carry_out(request.match_info["method"], sent, files)
+        if status == DROPPED and request.transport is not None:
+            request.transport.close()  # the connection breaks: a network error for the client
+        return _answer(status, body)
 
     async def _carry_out(
         self, name: str, sent: dict[str, Any], files: dict[str, tuple[str, bytes]]
@@ -193,6 +200,9 @@ class FakeBotAPI(WebhookMethods, ClipMethods):
             assert self._closing is not None
             await self._closing.wait()
             return 502, error(502, "Bad Gateway")
+        if failure is not None and failure.drop:
+            self._record(Call(method, chat_id, params, DROPPED))
+            return DROPPED, {}
         if failure is not None:
             self._record(Call(method, chat_id, params, failure.status))
             return failure.status, failure.body()

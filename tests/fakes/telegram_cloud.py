@@ -307,6 +307,13 @@ class TelegramCloud:
         with self._lock:
             self._failures.append(failure)
 
+    def drop(self, method: str, chat_id: int | None = None, times: int = 1) -> None:
+        """Matching requests are read and the connection closed without an answer, as a broken
+        network would (nothing is carried out)."""
+        failure = Failure(method.lower(), chat_id, times, 0, "", drop=True)
+        with self._lock:
+            self._failures.append(failure)
+
     def clear_failures(self) -> None:
         with self._lock:
             self._failures.clear()

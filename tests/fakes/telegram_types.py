@@ -232,6 +232,7 @@ class Failure:
     description: str
     retry_after: int | None = None
     hang: bool = False  # never answer (until the server stops)
+    drop: bool = False  # close the connection without an answer (a network error)
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.remaining is not None and self.remaining <= 0:
