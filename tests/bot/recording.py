@@ -1,5 +1,6 @@
 """aiogram's testing pattern: real ``Update`` objects fed through the bot's own dispatcher,
-with a session that records each Bot API request instead of sending it.
+with a session that records each Bot API request instead of sending it, after checking it
+against the published Bot API as the fake does.
 
 For rules of one handler. Whole conversations over real HTTP live in the other bot tests.
 """
@@ -16,6 +17,8 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
+
+from tests.fakes.bot_api_spec import check_request
 
 CHAT = 4242
 USER = User(id=CHAT, is_bot=False, first_name="Ada", language_code="en")
@@ -34,6 +37,15 @@ class RecordingSession(BaseSession):
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         self.requests.append(method)
+        # the form fields aiogram's HTTP session would send, checked against the Bot API
+        files: dict[str, Any] = {}
+        fields = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files)
+            if prepared:
+                fields[key] = prepared
+        problems = check_request(method.__api_method__, fields, files)
+        assert not problems, f"Telegram would refuse this request: {problems}"
         returning = method.__returning__
         if returning is Message:
             text = getattr(method, "text", None)
