@@ -65,6 +65,10 @@ class BotHarness:
             await app.stop()
         await task
 
+    def run_ended(self) -> bool:
+        """Whether the bot's run has ended on its own (an error it could not go on after)."""
+        return self._task is not None and self._task.done()
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()

@@ -83,6 +83,7 @@ async def test_revoked_token_stops_the_bot(api: FakeBotAPI, harness: BotHarness)
     job_id, request = await queue_pair(api, harness, A)
     api.token = "111:AARevokedRevokedRevokedRevoked"  # the old token now gets 401
     harness.finish_job(job_id, request)
+    await api.until(harness.run_ended)  # the delivery loop's first 401 ends the run by itself
     with pytest.raises(TelegramUnauthorizedError):
         await harness.stop()  # run() ends on its own with the delivery loop's error
     assert harness.pending_deliveries() == 1  # not acknowledged: delivered by the next run
@@ -132,7 +133,11 @@ async def test_a_chat_that_cannot_be_written_to_is_dropped_quietly(
     api.refuse(None, refusal, chat_id=A, times=None)
     harness.finish_job(job_id, request)
     await api.until(harness.all_delivered)
-    assert [c.method for c in api.calls(chat_id=A) if c.status == 403] == ["sendphoto"]
+    refused = [c.method for c in api.calls(chat_id=A) if c.status == 403]
+    # one try at the result and nothing more sent to that chat; the status loop may still try
+    # to edit its status message once, which Telegram refuses the same way
+    assert refused.count("sendphoto") == 1, refused
+    assert set(refused) <= {"sendphoto", "editmessagetext"}, refused
     assert not harness.redis.exists(contract.result_key(job_id))  # nothing left behind
 
 
