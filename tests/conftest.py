@@ -15,12 +15,6 @@ import pytest
 from model.random_weights import write_random_weights
 from tests.lifetime import die_with_parent
 
-# The test process holds OpenVINO's compiled networks (and its thread pool) beside the
-# subprocesses it starts; spawned with vfork, which shares the parent's memory until exec,
-# a long run was killed by SIGSEGV while waiting for such a child. Forking copies instead.
-# (Workers and the bot start no subprocesses, so this concerns the test process only.)
-subprocess._USE_VFORK = False  # type: ignore[attr-defined]  # CPython's switch, 3.11+
-
 
 @pytest.fixture(scope="session", autouse=True)
 def openvino_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
