@@ -37,6 +37,30 @@ log = logging.getLogger(__name__)
 Precision = Literal["f32", "bf16"]
 
 
+_core: openvino.Core | None = None
+_core_lock = threading.Lock()
+
+
+def core() -> openvino.Core:
+    """The process's one OpenVINO `Core`, created at the first call and kept until exit.
+
+    One, because OpenVINO's CPU plugin (one per `Core`) installs an alternate signal stack on
+    the thread that creates it and puts back the one it found when it is destroyed. Plugins of
+    several cores, destroyed in another order than they were made (as the garbage collector
+    frees stylizers), leave that thread's alternate stack pointing into freed memory; the next
+    signal handled there (a child process's SIGCHLD, where a handler is installed) writes its
+    frame into the heap, and the process dies of SIGSEGV later. One core means one plugin, made
+    once, whose stack stays valid for the life of the process.
+    """
+    global _core
+    with _core_lock:
+        if _core is None:
+            import openvino as ov
+
+            _core = ov.Core()
+        return _core
+
+
 def available() -> bool:
     """Whether the `openvino` package is installed."""
     return importlib.util.find_spec("openvino") is not None
@@ -44,9 +68,7 @@ def available() -> bool:
 
 def bf16_supported() -> bool:
     """Whether OpenVINO's CPU plugin runs bf16 on this CPU (AVX-512 BF16 or AMX)."""
-    import openvino as ov
-
-    caps = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    caps = core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     return "BF16" in caps
 
 
@@ -123,7 +145,7 @@ def _model(
     path = cache / f"{name}-{weights_digest(module)}-ov{ov.__version__.split('-')[0]}.xml"
     if path.is_file() and path.with_suffix(".bin").is_file():
         try:
-            return ov.Core().read_model(path)
+            return core().read_model(path)
         except RuntimeError as exc:  # a partly written or foreign file: convert again
             log.warning("cannot read %s (%s); converting the %s again", path, exc, name)
     model = _convert(module, example, channels)
@@ -149,14 +171,13 @@ def build_openvino(
     import openvino as ov
 
     precision = precision or default_precision()
-    core = ov.Core()
     config = {
         "INFERENCE_PRECISION_HINT": precision,
         "PERFORMANCE_HINT": "LATENCY",  # one image at a time, all cores on it
     }
     enc_model = _model(encoder.cpu().eval(), "encoder", torch.zeros(1, 3, 64, 64), 3, cache)
     dec_model = _model(decoder.cpu().eval(), "decoder", torch.zeros(1, 512, 8, 8), 512, cache)
-    enc = OpenVINONet(core.compile_model(enc_model, "CPU", config), "encoder")
-    dec = OpenVINONet(core.compile_model(dec_model, "CPU", config), "decoder")
+    enc = OpenVINONet(core().compile_model(enc_model, "CPU", config), "encoder")
+    dec = OpenVINONet(core().compile_model(dec_model, "CPU", config), "decoder")
     log.info("OpenVINO %s: encoder and decoder compiled (%s)", ov.__version__, precision)
     return enc, dec

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +130,48 @@ def test_other_weights_are_converted_anew(plain: Stylizer, tmp_path: Path) -> No
     other.load_state_dict({k: v * 0.5 for k, v in plain.decoder.state_dict().items()})
     Stylizer(plain.encoder, other, CPU, fast_config=config)
     assert len([p for p in tmp_path.iterdir() if p.suffix == ".xml"]) == 3  # a new decoder
+
+
+# A child process: the networks of two stylizers freed in the order they were made, as the
+# garbage collector may free them, then a signal with a Python handler, whose frame the kernel
+# puts on the thread's alternate signal stack. Where that stack was left pointing into memory
+# OpenVINO had freed, the process dies of SIGSEGV here (or its heap is silently corrupted).
+_STYLIZERS_COME_AND_GO = """
+import gc, os, signal, sys
+from pathlib import Path
+import torch
+from model import Stylizer
+from model.fast import FastConfig
+from tests.helpers import natural_image
+
+weights, cache = Path(sys.argv[1]), Path(sys.argv[2])
+plain = Stylizer.from_dir(weights, device="cpu", fast=False)
+config = FastConfig.for_device(torch.device("cpu"), engine="openvino", openvino_cache=cache)
+first = Stylizer(plain.encoder, plain.decoder, torch.device("cpu"), fast_config=config)
+second = Stylizer(plain.encoder, plain.decoder, torch.device("cpu"), fast_config=config)
+img = natural_image(48, 32, seed=1)
+first.encode(img), second.encode(img)
+del first
+gc.collect()
+del second
+gc.collect()
+handled = []
+signal.signal(signal.SIGUSR1, lambda signum, frame: handled.append(signum))
+for _ in range(3):
+    os.kill(os.getpid(), signal.SIGUSR1)
+third = Stylizer(plain.encoder, plain.decoder, torch.device("cpu"), fast_config=config)
+third.stylize(img, natural_image(32, 32, seed=2), content_size=0, style_size=0)
+print("handled", len(handled))
+"""
+
+
+def test_a_process_survives_signals_after_openvino_stylizers_come_and_go(
+    weights_dir: Path, ov_cache: Path
+) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _STYLIZERS_COME_AND_GO, str(weights_dir), str(ov_cache)],
+        cwd=repo, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    assert done.stdout.split()[-2:] == ["handled", "3"]
