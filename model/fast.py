@@ -207,7 +207,9 @@ def build_fast(
         if config.dtype not in (torch.float32, torch.bfloat16):
             raise ValueError(f"the OpenVINO engine runs float32 or bf16, not {config.dtype}")
         precision: openvino_engine.Precision = "bf16" if config.dtype == torch.bfloat16 else "f32"
-        return openvino_engine.build_openvino(encoder, decoder, precision, config.openvino_cache)
+        return openvino_engine.build_openvino(
+            encoder, decoder, precision, config.openvino_cache, config.error_feedback
+        )
     onednn = onednn_usable(device, config)
     enc_layers = [m for stage in encoder.stages.values() for m in stage.children()]
     dec_layers = list(decoder.children())

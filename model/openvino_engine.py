@@ -17,6 +17,7 @@ torch tensors (float32, NCHW, on the CPU): they slot in where `Stylizer` runs it
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import logging
@@ -160,17 +161,37 @@ def _model(
     return model
 
 
+def bf16_rounded(module: nn.Module) -> nn.Module:
+    """A copy of `module` whose convolution kernels are rounded to bf16 with error feedback
+    (`model.fused.round_weight`), kept in float32: OpenVINO's own rounding of them to bf16 is
+    then exact, and the kernels carry half the error that rounding each weight to the nearest
+    bf16 value would add."""
+    from model.fused import round_weight
+
+    rounded = copy.deepcopy(module)
+    with torch.no_grad():
+        for layer in rounded.modules():
+            if isinstance(layer, nn.Conv2d):
+                layer.weight.copy_(round_weight(layer.weight, torch.bfloat16).float())
+    return rounded
+
+
 def build_openvino(
     encoder: nn.Module,
     decoder: nn.Module,
     precision: Precision | None = None,
     cache: Path | None = None,
+    error_feedback: bool = True,
 ) -> tuple[OpenVINONet, OpenVINONet]:
     """(encoder, decoder) converted from the public float32 networks (or read back from
-    `cache`) and compiled for the CPU at `precision` (default: `default_precision()`)."""
+    `cache`) and compiled for the CPU at `precision` (default: `default_precision()`); in
+    bf16, from kernels rounded with error feedback (`bf16_rounded`) unless `error_feedback`
+    is False."""
     import openvino as ov
 
     precision = precision or default_precision()
+    if precision == "bf16" and error_feedback:
+        encoder, decoder = bf16_rounded(encoder.cpu()), bf16_rounded(decoder.cpu())
     config = {
         "INFERENCE_PRECISION_HINT": precision,
         "PERFORMANCE_HINT": "LATENCY",  # one image at a time, all cores on it
