@@ -24,8 +24,8 @@ class WorkerConfig(BaseSettings):
     worker_name: str | None = None  # RQ's worker name; default a random one
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     fast_path: bool = True  # false: the plain float32 networks (for comparison or debugging)
-    # The CPU fast path's engine: auto = the fused PyTorch networks (for now); openvino = the
-    # OpenVINO engine (faster in the benchmark; refuses to start without the package).
+    # The CPU fast path's engine: auto = OpenVINO where installed (it measured faster), else
+    # PyTorch; openvino refuses to start without it; torch = the fused PyTorch networks.
     cpu_engine: Literal["auto", "openvino", "torch"] = "auto"
     max_pixels: int | None = Field(None, gt=0)  # larger uploads: too_large; None: the model's
     jpeg_quality: int = Field(92, ge=1, le=95)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -292,14 +290,9 @@ def test_warm_up_reports_its_cost(fast: Stylizer) -> None:
     assert fast.warm_up(size=64) > 0
 
 
-def test_bench_prints_the_table() -> None:
-    # in a process of its own: it loads OpenVINO where installed (see test_openvino.py)
-    done = subprocess.run(
-        [sys.executable, "-m", "model.bench", "--sizes", "48,64", "--repeats", "1"],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+def test_bench_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(["--sizes", "48,64", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
     assert "start-up" in out
     lines = out.splitlines()
     head = [c.strip() for c in next(line for line in lines if "plain ms" in line).split("|")]

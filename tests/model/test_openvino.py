@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,14 +20,7 @@ from model.images import resize
 from model.sample_images import psnr
 from tests.helpers import natural_image
 
-# OpenVINO is loaded only in a process of its own (`test_openvino_process.py` runs this file):
-# a long test run holding it in-process was seen to die of SIGSEGV.
-pytestmark = [
-    pytest.mark.skipif(not ov_engine.available(), reason="openvino is not installed"),
-    pytest.mark.skipif(
-        os.environ.get("ADAIN_OPENVINO_TESTS") != "1", reason="run by test_openvino_process.py"
-    ),
-]
+pytestmark = pytest.mark.skipif(not ov_engine.available(), reason="openvino is not installed")
 
 CPU = torch.device("cpu")
 
@@ -54,9 +46,9 @@ def _photo(name: str, size: int) -> Image.Image:
     return resize(Image.fromarray(getattr(skimage.data, name)()), size)
 
 
-def test_openvino_runs_when_asked_for() -> None:
-    assert FastConfig.for_device(CPU).engine == "torch"  # the default, for now
-    assert FastConfig.for_device(CPU, engine="openvino").engine == "openvino"
+def test_openvino_is_the_cpu_default_where_installed() -> None:
+    assert FastConfig.for_device(CPU).engine == "openvino"
+    assert FastConfig.for_device(CPU, engine="torch").engine == "torch"
     # GPUs keep PyTorch: OpenVINO's CPU plugin is what is compiled here
     assert FastConfig.for_device(torch.device("cuda")).engine == "torch"
 
