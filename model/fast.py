@@ -16,7 +16,8 @@ memory. Here:
 
 On CPUs, where OpenVINO is installed, its CPU plugin runs the networks instead
 (`model.openvino_engine`): it measured faster than these PyTorch networks at the same
-precision, float32 and bf16 alike. `FastConfig.engine` chooses; "torch" keeps PyTorch.
+precision, in float32 at every size and in bf16 from 512 px, the sizes the bot sends.
+`FastConfig.engine` chooses; "torch" keeps PyTorch.
 
 docs/performance.md has the measurements behind each choice, and the ones that lost.
 

@@ -167,3 +167,17 @@ def test_a_process_survives_signals_after_openvino_stylizers_come_and_go(
     )  # fmt: skip
     assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
     assert done.stdout.split()[-2:] == ["handled", "3"]
+
+
+def test_bf16_conversion_takes_kernels_that_round_exactly(plain: Stylizer) -> None:
+    # OpenVINO rounds float32 kernels to bf16 itself; given ones rounded with error feedback,
+    # it keeps them exactly, and the public networks stay as they were
+    before = {k: v.clone() for k, v in plain.decoder.state_dict().items()}
+    rounded = ov_engine.bf16_rounded(plain.decoder)
+    kernels = [m.weight for m in rounded.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert kernels and all(w.dtype == torch.float32 for w in kernels)
+    assert all(torch.equal(w, w.to(torch.bfloat16).float()) for w in kernels)
+    nearest = [m.weight for m in plain.decoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    pairs = zip(kernels, nearest, strict=True)
+    assert any(not torch.equal(w, n.to(torch.bfloat16).float()) for w, n in pairs)
+    assert all(torch.equal(v, before[k]) for k, v in plain.decoder.state_dict().items())
