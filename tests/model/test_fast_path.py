@@ -7,10 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import skimage.data
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 from model import Stylizer, openvino_engine
 from model import fast as fast_module
@@ -18,11 +16,12 @@ from model import fused as fused_module
 from model.bench.__main__ import main as bench_main
 from model.fast import FastConfig, build_fast
 from model.fused import fuse_layers, round_weight
-from model.images import resize, to_tensor
+from model.images import to_tensor
 from model.networks import Encoder, build_decoder
 from model.random_weights import random_networks
 from model.sample_images import psnr
 from tests.helpers import natural_image
+from tests.model.agreement import CASES, plain_and_fast
 
 CPU = torch.device("cpu")
 
@@ -58,10 +57,6 @@ def test_fast_agrees_with_plain(
     assert np.asarray(got).std() > 10  # a real picture, not a flat frame
 
 
-def _photo(name: str, size: int) -> Image.Image:
-    return resize(Image.fromarray(getattr(skimage.data, name)()), size)
-
-
 @pytest.fixture(scope="module")
 def fast_torch(plain: Stylizer) -> Stylizer:
     """The fused torch networks of `model.fast` with this CPU's defaults (bf16 where oneDNN
@@ -70,9 +65,7 @@ def fast_torch(plain: Stylizer) -> Stylizer:
     return Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
 
 
-@pytest.mark.parametrize(
-    ("images", "size"), [("generated", 256), ("photos", 256), ("generated", 512)]
-)
+@pytest.mark.parametrize(("images", "size"), CASES)
 def test_fast_agrees_with_plain_at_40_db_on_photo_contrast_weights(
     plain: Stylizer, fast_torch: Stylizer, images: str, size: int
 ) -> None:
@@ -80,14 +73,7 @@ def test_fast_agrees_with_plain_at_40_db_on_photo_contrast_weights(
     # flat picture would hide. Measured here (bf16): generated 40.7 dB at 256 px and 41.0 at
     # 512, astronaut styled with coffee 43.3 at 256 px; 39.1, 39.4 and 41.5 with the weights
     # rounded to the nearest bf16 instead of with error feedback.
-    if images == "photos":
-        content, style = _photo("astronaut", size), _photo("coffee", size)
-    else:
-        content, style = natural_image(size, size, seed=1), natural_image(size, size, seed=2)
-    want = plain.stylize(content, style, content_size=size, style_size=size)
-    got = fast_torch.stylize(content, style, content_size=size, style_size=size)
-    contrast = np.asarray(want, dtype=np.float64).reshape(-1, 3).std(axis=0) / 255
-    assert (contrast > 0.12).all(), contrast  # per channel; about 0.2 on photos
+    want, got = plain_and_fast(plain, fast_torch, images, size)
     assert psnr(got, want) >= 40
 
 

@@ -7,18 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import skimage.data
 import torch
-from PIL import Image
 
 from model import Stylizer
 from model import openvino_engine as ov_engine
 from model.fast import FastConfig
-from model.images import resize
 from model.sample_images import psnr
 from tests.helpers import natural_image
+from tests.model.agreement import CASES, plain_and_fast
 
 pytestmark = pytest.mark.skipif(not ov_engine.available(), reason="openvino is not installed")
 
@@ -42,10 +39,6 @@ def openvino(plain: Stylizer, ov_cache: Path) -> Stylizer:
     return Stylizer(plain.encoder, plain.decoder, CPU, fast_config=config)
 
 
-def _photo(name: str, size: int) -> Image.Image:
-    return resize(Image.fromarray(getattr(skimage.data, name)()), size)
-
-
 def test_openvino_is_the_cpu_default_where_installed() -> None:
     assert FastConfig.for_device(CPU).engine == "openvino"
     assert FastConfig.for_device(CPU, engine="torch").engine == "torch"
@@ -58,20 +51,11 @@ def test_the_engine_is_named_in_the_logs(openvino: Stylizer) -> None:
     assert openvino.engine == f"fast openvino {precision}"
 
 
-@pytest.mark.parametrize(
-    ("images", "size"), [("generated", 256), ("photos", 256), ("generated", 512)]
-)
+@pytest.mark.parametrize(("images", "size"), CASES)
 def test_openvino_agrees_with_plain_at_40_db_on_photo_contrast_weights(
     plain: Stylizer, openvino: Stylizer, images: str, size: int
 ) -> None:
-    if images == "photos":
-        content, style = _photo("astronaut", size), _photo("coffee", size)
-    else:
-        content, style = natural_image(size, size, seed=1), natural_image(size, size, seed=2)
-    want = plain.stylize(content, style, content_size=size, style_size=size)
-    got = openvino.stylize(content, style, content_size=size, style_size=size)
-    contrast = np.asarray(want, dtype=np.float64).reshape(-1, 3).std(axis=0) / 255
-    assert (contrast > 0.12).all(), contrast  # a photo's contrast, which a flat frame would hide
+    want, got = plain_and_fast(plain, openvino, images, size)
     assert got.size == want.size
     assert psnr(got, want) >= 40
 
@@ -135,6 +119,7 @@ import torch
 from model import Stylizer
 from model.fast import FastConfig
 from tests.helpers import natural_image
+from tests.model.agreement import CASES, plain_and_fast
 
 weights, cache = Path(sys.argv[1]), Path(sys.argv[2])
 plain = Stylizer.from_dir(weights, device="cpu", fast=False)
