@@ -16,6 +16,8 @@ from typing import TypeVar
 import torch
 from torch import Tensor, nn
 
+from model.networks import build_decoder, build_vgg
+
 # The public file names: the full normalised VGG-19 (the encoder is its first 31 modules) and the
 # decoder, both plain state_dicts of `nn.Sequential`s (`model.networks`).
 VGG_FILE = "vgg_normalised.pth"
@@ -28,6 +30,10 @@ class WeightsError(RuntimeError):
     """A weight file is missing, unreadable, or does not have the expected layout."""
 
 
+class UnreadableWeights(WeightsError):
+    """A file that PyTorch cannot read at all (truncated, or not a PyTorch file)."""
+
+
 def read_state_dict(path: Path) -> dict[str, Tensor]:
     """Read a state_dict saved by any PyTorch (legacy or zip serialisation), tensors only."""
     if not path.is_file():
@@ -35,8 +41,12 @@ def read_state_dict(path: Path) -> dict[str, Tensor]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WeightsError(f"{path.name} is not a readable PyTorch weight file: {first}") from exc
+        text = str(exc).strip()
+        # PyTorch's first sentence says what is wrong; the rest is advice for its own users.
+        first = text.splitlines()[0].split(". ")[0] if text else type(exc).__name__
+        raise UnreadableWeights(
+            f"{path.name} is not a readable PyTorch weight file: {first}"
+        ) from exc
     if not isinstance(state, Mapping) or not all(isinstance(v, Tensor) for v in state.values()):
         raise WeightsError(f"{path.name} does not hold a plain state_dict of tensors")
     return dict(state)
@@ -56,6 +66,13 @@ def check_layout(state: Mapping[str, Tensor], module: nn.Module, name: str) -> N
     for key in state:
         if key not in expected:
             raise WeightsError(f"{name} has the unexpected tensor {key!r}")
+
+
+def check_file(path: Path) -> None:
+    """Raise WeightsError unless ``path`` (one of the public file names) reads as a state_dict
+    in the public layout of its network; UnreadableWeights when it does not read at all."""
+    networks = {VGG_FILE: build_vgg, DECODER_FILE: build_decoder}
+    check_layout(read_state_dict(path), networks[path.name](), path.name)
 
 
 def load_into(module: ModuleT, path: Path) -> ModuleT:

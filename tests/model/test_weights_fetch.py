@@ -1,18 +1,21 @@
-"""`python -m model.weights` against a local HTTP server: verify, refuse, resume."""
+"""`python -m model.weights` against a local HTTP server: verify, refuse, resume, and keep
+weights of one's own."""
 
 from __future__ import annotations
 
 import hashlib
 import http.server
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from model.weights.__main__ import main as weights_main
-from model.weights.fetch import read_manifest
+from model.weights.fetch import DEFAULT_MANIFEST, read_manifest
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 
@@ -135,3 +138,76 @@ def test_shipped_manifest_lists_the_public_files() -> None:
     assert entries["vgg_normalised.pth"].size == 80_102_481
     assert entries["decoder.pth"].sha256.startswith("379ca41d")
     assert all(e.url.startswith("https://github.com/naoto0804/") for e in entries.values())
+
+
+def _offline_manifest(tmp_path: Path) -> Path:
+    """The shipped manifest with every URL on a closed port: any download attempt fails."""
+    data = json.loads(Path(DEFAULT_MANIFEST).read_text())
+    for entry in data["files"]:
+        entry["url"] = f"http://127.0.0.1:9/{entry['name']}"
+    path = tmp_path / "offline.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture
+def own_weights(weights_dir: Path, tmp_path: Path) -> Path:
+    """Weights of one's own in the public layout (not the public files), in a folder."""
+    folder = tmp_path / "own"
+    shutil.copytree(weights_dir, folder)
+    return folder
+
+
+def test_own_weights_in_the_public_layout_are_kept_offline(
+    own_weights: Path, tmp_path: Path, capsys
+) -> None:
+    before = {p.name: p.read_bytes() for p in own_weights.iterdir()}
+    manifest = _offline_manifest(tmp_path)
+    assert weights_main(["fetch", "--dir", str(own_weights), "--manifest", str(manifest)]) == 0
+    out = capsys.readouterr().out
+    assert "decoder.pth: not the public file; kept, its layout is valid" in out
+    assert "vgg_normalised.pth: not the public file; kept, its layout is valid" in out
+    assert {p.name: p.read_bytes() for p in own_weights.iterdir()} == before  # byte for byte
+    assert weights_main(["check", "--dir", str(own_weights), "--manifest", str(manifest)]) == 0
+
+
+def test_a_truncated_decoder_fails_with_one_line(
+    own_weights: Path, tmp_path: Path, capsys
+) -> None:
+    decoder = own_weights / "decoder.pth"
+    decoder.write_bytes(decoder.read_bytes()[:100_000])
+    manifest = _offline_manifest(tmp_path)
+    assert weights_main(["fetch", "--dir", str(own_weights), "--manifest", str(manifest)]) == 1
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert "decoder.pth is not a readable PyTorch weight file" in line
+    assert "download failed" in line
+    assert "vgg_normalised.pth: not the public file; kept" in captured.out
+
+
+def test_an_unreadable_file_is_replaced_by_the_public_one(server: Server, tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    entry = {"name": "decoder.pth", "url": server.url, "size": len(PAYLOAD), "sha256": GOOD}
+    manifest.write_text(json.dumps({"files": [entry]}))
+    dest = tmp_path / "w"
+    dest.mkdir()
+    (dest / "decoder.pth").write_bytes(b"<html>not a weight file</html>")
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 0
+    assert (dest / "decoder.pth").read_bytes() == PAYLOAD
+
+
+def test_a_file_of_another_layout_is_refused_and_left_alone(
+    server: Server, tmp_path: Path, capsys
+) -> None:
+    manifest = tmp_path / "manifest.json"
+    entry = {"name": "decoder.pth", "url": server.url, "size": len(PAYLOAD), "sha256": GOOD}
+    manifest.write_text(json.dumps({"files": [entry]}))
+    dest = tmp_path / "w"
+    dest.mkdir()
+    torch.save({"fc.weight": torch.zeros(3, 3)}, dest / "decoder.pth")  # another network's
+    before = (dest / "decoder.pth").read_bytes()
+    assert weights_main(["fetch", "--dir", str(dest), "--manifest", str(manifest)]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "decoder.pth lacks the tensor" in line and "left as it is" in line
+    assert (dest / "decoder.pth").read_bytes() == before
+    assert server.ranges == []  # nothing was downloaded over it
