@@ -12,7 +12,6 @@ from collections.abc import Coroutine
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import DefaultKeyBuilder
@@ -22,6 +21,7 @@ from aiogram.utils.i18n import FSMI18nMiddleware, I18n
 from aiogram.utils.i18n import lazy_gettext as __
 from redis.asyncio import Redis as AsyncRedis
 
+from bot.api_session import BotApiSession
 from bot.chat_state import ChatStateMiddleware
 from bot.config import BotConfig
 from bot.conversation import Conversation
@@ -86,7 +86,7 @@ class BotApp:
         self.redis = async_client(config.redis_url)
         self.sync_redis = sync_client(config.redis_url)  # RQ's API is synchronous
         api = TelegramAPIServer.from_base(config.telegram_api_url)
-        self.bot = Bot(config.bot_token.get_secret_value(), session=AiohttpSession(api=api))
+        self.bot = Bot(config.bot_token.get_secret_value(), session=BotApiSession(api=api))
         self.i18n = load_i18n(config.default_locale)
         queues = Queues.on(self.sync_redis)
         self.store = JobStore(self.redis)

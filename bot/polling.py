@@ -4,6 +4,10 @@
 only after ``UpdateInbox.record`` kept it, so updates that arrive while Redis is away stay with
 Telegram (for about a day) and are fetched again once it is back; the poller says so once in
 the log and retries with back-off meanwhile.
+
+Telegram refuses ``getUpdates`` (409) while a webhook is set, as one is when the bot last ran in
+webhook mode. So the poller first removes a webhook it finds, keeping the updates Telegram holds
+for it (they are fetched next), and says so in the log.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
@@ -39,9 +44,12 @@ class UpdatePoller:
 
     async def run(self) -> None:
         """Poll until cancelled; Telegram and Redis outages are waited out."""
-        backoff = 1.0
+        backoff, webhook_checked = 1.0, False
         while True:
             try:
+                if not webhook_checked:
+                    await self._remove_webhook()
+                    webhook_checked = True
                 updates = await self._fetch()
                 backoff = 1.0
             except (TelegramNetworkError, TelegramServerError) as e:
@@ -53,6 +61,18 @@ class UpdatePoller:
                 await self._record(update)
                 self.offset = int(update["update_id"]) + 1
             stop_if_cancelled()
+
+    async def _remove_webhook(self) -> None:
+        """Delete a webhook left set (by a run in webhook mode), keeping its pending updates."""
+        info = await self.bot.get_webhook_info()
+        if not info.url:
+            return
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        log.warning(
+            "polling: removed the webhook left set at the Bot API (to %s); its %d pending "
+            "update(s) are kept and fetched now", urlsplit(info.url).netloc or info.url,
+            info.pending_update_count,
+        )  # fmt: skip
 
     async def _fetch(self) -> list[dict[str, Any]]:
         """The next updates as Telegram sent them (JSON), confirming those before the offset."""

@@ -19,8 +19,9 @@ for clips (:mod:`tests.fakes.clips`), ``send_animation``, ``send_video`` and ``s
 what the bot did is read with ``messages``, ``photos``, ``documents``, ``clips``, ``results``,
 ``calls`` and ``actions``; failures are programmed with ``refuse`` (Telegram's real answers, a
 :class:`~tests.fakes.telegram_types.Refusal`: ``api.refuse("sendPhoto",
-Refusal.PHOTO_INVALID_DIMENSIONS)``), ``flood`` (429 with ``retry_after``), ``block``, ``hang``
-and, for any other answer, ``fail``.
+Refusal.PHOTO_INVALID_DIMENSIONS)``), ``flood`` (429 with ``retry_after``), ``block``, ``hang``,
+``not_json`` (an HTML error page, an empty or cut-off body, as a proxy in front of the Bot API
+answers) and, for any other answer, ``fail``.
 
 Every request is first checked against the published Bot API
 (:func:`tests.fakes.bot_api_spec.check_request`). A request that breaks it is answered as
@@ -57,6 +58,8 @@ WEBHOOK_SET = "Conflict: terminated by setWebhook request"
 
 # The status recorded for a request whose connection was closed without an answer.
 DROPPED = 0
+# The key of an answer's body that goes out as it is, not as JSON (``not_json``).
+RAW = "__raw_body__"
 
 
 class FakeBotAPI(WebhookMethods, ClipMethods):
@@ -203,6 +206,9 @@ class FakeBotAPI(WebhookMethods, ClipMethods):
         if failure is not None and failure.drop:
             self._record(Call(method, chat_id, params, DROPPED))
             return DROPPED, {}
+        if failure is not None and failure.raw is not None:
+            self._record(Call(method, chat_id, params, failure.status))
+            return failure.status, {RAW: failure.raw}
         if failure is not None:
             self._record(Call(method, chat_id, params, failure.status))
             return failure.status, failure.body()
@@ -286,4 +292,6 @@ def _decoded(sent: dict[str, Any]) -> dict[str, Any]:
 
 
 def _answer(status: int, body: dict[str, Any]) -> web.Response:
+    if RAW in body:
+        return web.Response(text=body[RAW], status=status, content_type="text/html")
     return web.json_response(body, status=status)

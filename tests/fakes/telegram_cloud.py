@@ -25,6 +25,12 @@ from tests.fakes.telegram_types import (
 
 T = TypeVar("T")
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdefXYZ"
+# What nginx answers when the server behind it does not.
+NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 class TelegramCloud:
@@ -311,6 +317,22 @@ class TelegramCloud:
         """Matching requests are read and the connection closed without an answer, as a broken
         network would (nothing is carried out)."""
         failure = Failure(method.lower(), chat_id, times, 0, "", drop=True)
+        with self._lock:
+            self._failures.append(failure)
+
+    def not_json(
+        self,
+        method: str,
+        body: str = NGINX_502,
+        *,
+        status: int = 502,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Matching requests get ``body`` as it is (text/html) instead of Bot API JSON, as from
+        a proxy in front of the Bot API: an HTML error page, an empty or a cut-off answer
+        (nothing is carried out)."""
+        failure = Failure(method.lower(), chat_id, times, status, "", raw=body)
         with self._lock:
             self._failures.append(failure)
 

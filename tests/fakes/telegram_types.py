@@ -233,6 +233,7 @@ class Failure:
     retry_after: int | None = None
     hang: bool = False  # never answer (until the server stops)
     drop: bool = False  # close the connection without an answer (a network error)
+    raw: str | None = None  # answer this body as it is (text/html), not Bot API JSON
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.remaining is not None and self.remaining <= 0:
