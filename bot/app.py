@@ -83,8 +83,8 @@ class BotApp:
     def __init__(self, config: BotConfig) -> None:
         self.config = config
         # Clients that reconnect after a Redis restart (bot/redis_clients.py).
-        self.redis = async_client(config.redis_url)
-        self.sync_redis = sync_client(config.redis_url)  # RQ's API is synchronous
+        self.redis = async_client(config.redis_address())
+        self.sync_redis = sync_client(config.redis_address())  # RQ's API is synchronous
         api = TelegramAPIServer.from_base(config.telegram_api_url)
         self.bot = Bot(config.bot_token.get_secret_value(), session=BotApiSession(api=api))
         self.i18n = load_i18n(config.default_locale)
@@ -94,7 +94,7 @@ class BotApp:
         submitter = Submitter(self.store, queues, config.queue_cap)
         # Its own connection pool: the dispatcher closes the storage when polling stops.
         storage = RedisStorage.from_url(
-            config.redis_url,
+            config.redis_address(),
             connection_kwargs=async_options(),
             key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX),
         )

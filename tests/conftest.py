@@ -14,6 +14,7 @@ import pytest
 
 from model.random_weights import write_random_weights
 from tests.lifetime import die_with_parent
+from worker.redis_url import with_password
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,15 +40,17 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server of our own on a free port, so tests never share state."""
 
-    def __init__(self, workdir: Path, appendonly: bool = False) -> None:
+    def __init__(self, workdir: Path, appendonly: bool = False, password: str = "") -> None:
         self.workdir = workdir
         self.port = free_port()
         self.appendonly = appendonly
+        self.password = password  # requirepass, when given
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        """The URL to connect with (the password, if any, quoted into it)."""
+        return with_password(f"redis://127.0.0.1:{self.port}/0", self.password)
 
     def start(self) -> RedisServer:
         if shutil.which("redis-server") is None:
@@ -59,6 +62,8 @@ class RedisServer:
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", "always",
         ]  # fmt: skip
+        if self.password:
+            cmd += ["--requirepass", self.password]
         self.log_path = self.workdir / "redis.log"
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -68,12 +73,25 @@ class RedisServer:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    s.sendall(self._ping())
+                    if b"+PONG" in s.recv(64):
                         return self
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def _ping(self) -> bytes:
+        """PING, after AUTH when a password is set (as RESP arrays: any character goes)."""
+
+        def command(*args: str) -> bytes:
+            parts = [f"*{len(args)}\r\n".encode()]
+            for arg in args:
+                data = arg.encode()
+                parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+            return b"".join(parts)
+
+        auth = command("AUTH", self.password) if self.password else b""
+        return auth + command("PING")
 
     def stop(self) -> None:
         if self.proc is not None:

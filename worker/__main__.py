@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 from redis import Redis
@@ -17,6 +16,7 @@ from redis.exceptions import RedisError
 
 from worker.config import WorkerConfig
 from worker.health import check_health
+from worker.redis_url import redacted
 
 log = logging.getLogger("worker")
 
@@ -27,12 +27,13 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         settings = WorkerConfig()
-        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+        redis = Redis.from_url(settings.redis_address(), socket_connect_timeout=5)
     except (ValidationError, ValueError) as exc:
         return _fail(f"invalid worker setting: {_first_line(exc)}")
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("rq.worker").addFilter(quiet_maintenance)
     try:
         if argv == ["health"]:
             alive, why = check_health(redis, socket.gethostname(), settings.worker_ttl)
@@ -40,7 +41,7 @@ def main(argv: list[str]) -> int:
             return 0 if alive else 1
         redis.ping()
     except RedisError as exc:
-        return _fail(f"cannot reach Redis at {_redacted(settings.redis_url)}: {_first_line(exc)}")
+        return _fail(f"cannot reach Redis at {redacted(settings.redis_url)}: {_first_line(exc)}")
     return _run(settings, redis)
 
 
@@ -89,9 +90,21 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
         log.info("metrics on port %d", settings.metrics_port)
-    log.info("worker %s on %s, Redis %s", worker.name, device, _redacted(settings.redis_url))
+    log.info("worker %s on %s, Redis %s", worker.name, device, redacted(settings.redis_url))
     worker.work(logging_level=settings.log_level)
     return 0
+
+
+# RQ's lines for its routine maintenance (three every MAINTENANCE_INTERVAL seconds): DEBUG here.
+MAINTENANCE_LINES = ("Worker %s: cleaning registries", "Worker %s: cleaning group registries")
+
+
+def quiet_maintenance(record: logging.LogRecord) -> bool:
+    """Log RQ's maintenance lines at DEBUG instead of INFO; every other line as it is."""
+    if record.levelno == logging.INFO and str(record.msg).startswith(MAINTENANCE_LINES):
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+    return True
 
 
 def _fail(message: str) -> int:
@@ -107,16 +120,6 @@ def _first_line(exc: Exception) -> str:
         return f"{where}: {message}" if where else message
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _redacted(url: str) -> str:
-    """The URL without its password, fit for logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
-    netloc += f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from worker.redis_url import DEFAULT_URL, check_url, with_password
 
 
 class WorkerConfig(BaseSettings):
@@ -17,7 +19,8 @@ class WorkerConfig(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
-    redis_url: str = "redis://localhost:6379/0"
+    redis_url: str = DEFAULT_URL
+    redis_password: SecretStr | None = None  # any characters; replaces the URL's password
     weights_dir: Path = Path("weights")
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
     metrics_port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
@@ -36,6 +39,16 @@ class WorkerConfig(BaseSettings):
     heartbeat_interval: int = Field(5, ge=1)  # seconds between heartbeats of a running job
     maintenance_interval: int = Field(10, ge=1)  # seconds between looks for abandoned jobs
     worker_ttl: int = Field(30, ge=16)  # seconds of silence after which a worker is not alive
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, url: str) -> str:
+        return check_url(url)
+
+    def redis_address(self) -> str:
+        """The URL the clients connect with: REDIS_URL with REDIS_PASSWORD quoted into it."""
+        password = self.redis_password.get_secret_value() if self.redis_password else None
+        return with_password(self.redis_url, password)
 
     @model_validator(mode="after")
     def _heartbeats_fit_the_ttl(self) -> WorkerConfig:

@@ -15,7 +15,11 @@ REPO = Path(__file__).parents[2]
 
 
 def bot_env(api: FakeBotAPI, redis_url: str, styles_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BOT_TOKEN", "REDIS_URL", "REDIS_PASSWORD")
+    }
     env |= {
         "BOT_TOKEN": api.token,
         "REDIS_URL": redis_url,

@@ -39,3 +39,33 @@ def test_health_without_redis_is_one_line() -> None:
     done = health("redis://127.0.0.1:9/0")
     assert done.returncode == 2
     assert done.stderr.startswith("bot: cannot reach Redis") and "Traceback" not in done.stderr
+
+
+def test_health_imports_no_aiogram_aiohttp_or_pydantic_settings(redis_url: str) -> None:
+    # `python -m bot health` as Docker runs it, then the modules it had imported.
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['bot', 'health']\n"
+        "try:\n"
+        "    runpy.run_module('bot', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as e:\n"
+        "    print('exit', e.code)\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"} | {"REDIS_URL": redis_url}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    exit_line, modules = done.stdout.strip().splitlines()[-2:]
+    assert exit_line == "exit 1" and "bot is not running" in done.stderr  # it did check
+    loaded = set(modules.split())
+    assert "redis" in loaded
+    assert loaded.isdisjoint({"aiogram", "aiohttp", "pydantic_settings", "torch"}), loaded
+
+
+def test_health_with_a_malformed_redis_url_is_one_line() -> None:
+    done = health("redis://:p/a#s?s@w:rd%@redis:6379/0")
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("bot: configuration error: REDIS_URL: not a Redis URL")

@@ -40,11 +40,14 @@ class Stack:
         weights_dir: Path,
         *,
         appendonly: bool = False,
+        redis_password: str = "",
         **bot_settings: str,
     ) -> None:
         self.workdir = workdir
         self.weights_dir = weights_dir
-        self.redis_server = RedisServer(workdir / "redis", appendonly=appendonly)
+        self.redis_server = RedisServer(
+            workdir / "redis", appendonly=appendonly, password=redis_password
+        )
         self.api = FakeBotAPI()
         self.styles_dir = workdir / "styles"
         self.bot_settings = BOT_DEFAULTS | bot_settings
@@ -122,10 +125,11 @@ class Stack:
         """``python -m worker`` processes on CPU; returns once all are registered with RQ."""
         started = []
         for name in names:
-            worker = WorkerProcess(
-                self.workdir, name, REDIS_URL=self.redis_server.url,
-                WEIGHTS_DIR=str(self.weights_dir), DEVICE="cpu", **settings,
-            )  # fmt: skip
+            defaults = {
+                "REDIS_URL": self.redis_server.url, "WEIGHTS_DIR": str(self.weights_dir),
+                "DEVICE": "cpu",
+            }  # fmt: skip
+            worker = WorkerProcess(self.workdir, name, **(defaults | settings))
             self.workers[name] = worker
             self._cleanup.callback(worker.stop)
             started.append(worker)

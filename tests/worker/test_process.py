@@ -52,8 +52,16 @@ def enqueue_photo(redis: Redis, width: int, height: int, size: int) -> Job:
         ({"REDIS_URL": "redis://127.0.0.1:{closed}/0"}, "cannot reach Redis"),
         ({"DEVICE": "tpu"}, "DEVICE"),
         ({"CPU_ENGINE": "onnx"}, "CPU_ENGINE"),
+        # a password with URL-special characters pasted into the URL instead of REDIS_PASSWORD
+        ({"REDIS_URL": "redis://:p/a#s?s@w:rd%@127.0.0.1:{closed}/0"}, "REDIS_PASSWORD"),
     ],
-    ids=["missing-weights", "unreachable-redis", "invalid-device", "invalid-engine"],
+    ids=[
+        "missing-weights",
+        "unreachable-redis",
+        "invalid-device",
+        "invalid-engine",
+        "malformed-redis-url",
+    ],  # fmt: skip
 )
 def test_start_up_problems_stop_the_worker_with_one_clear_line(
     redis_url: str, weights_dir: Path, tmp_path: Path, settings: dict[str, str], says: str
