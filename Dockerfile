@@ -3,8 +3,12 @@
 # libraries, so there is no CUDA base image and exactly one CUDA in the image.
 # TORCH=cpu (docker-compose.cpu.yml): PyTorch's CPU-only wheels, without the CUDA libraries
 # and Triton, about 4.6 GB less. Weights are not baked in (see compose).
+# TORCH_SOURCE (optional): where torch and torchvision come from, as pip's arguments, for
+# either kind; behind a mirror, e.g.
+#   --build-arg TORCH_SOURCE="--index-url https://mirror.example/whl/cpu torch torchvision"
 FROM python:3.11-slim
 ARG TORCH=cuda
+ARG TORCH_SOURCE=
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -22,10 +26,12 @@ WORKDIR /app
 
 # Dependencies in their own layer: rebuilt only when pyproject.toml changes.
 COPY pyproject.toml ./
-# A CPU image installs torch and torchvision from PyTorch's CPU index first; the requirements
-# are then already met and pip fetches no CUDA wheel.
+# A CPU image installs torch and torchvision from PyTorch's CPU index first (or TORCH_SOURCE);
+# the requirements are then already met and pip fetches no CUDA wheel.
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && if [ "$TORCH" = cpu ]; then \
+    && if [ -n "$TORCH_SOURCE" ]; then \
+        pip install $TORCH_SOURCE; \
+    elif [ "$TORCH" = cpu ]; then \
         pip install --index-url https://download.pytorch.org/whl/cpu torch torchvision; \
     fi \
     && pip install -r /tmp/requirements.txt \

@@ -52,8 +52,39 @@ def test_services_and_start_order(compose: dict[str, Any]) -> None:
     assert worker["depends_on"]["weights"]["condition"] == "service_completed_successfully"
     assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
     assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
-    # the same image for everything built from this repo
+    # the same image for everything built from this repo, built once
     assert worker["image"] == bot["image"] == services["weights"]["image"]
+    assert [name for name, service in services.items() if "build" in service] == ["weights"]
+
+
+def volume_source(mount: str) -> str:
+    """A mount's source with compose's ``${VAR:-default}`` taken at its default."""
+    source = mount.split(":")[0] if not mount.startswith("${") else mount[: mount.index("}") + 1]
+    match = re.fullmatch(r"\$\{\w+:-([^}]*)\}", source)
+    return match.group(1) if match else source
+
+
+def test_each_service_gets_only_the_settings_it_reads(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        assert "env_file" not in service, name  # a shared .env would hand everyone the token
+    bot_reads = {name.upper() for name in BotConfig.model_fields}
+    worker_reads = {name.upper() for name in WorkerConfig.model_fields}
+    assert set(services["bot"]["environment"]) == bot_reads
+    assert set(services["worker"]["environment"]) == worker_reads
+    assert "environment" not in services["weights"]
+    assert "BOT_TOKEN" not in services["worker"]["environment"]
+    # the password on its own, so that any character works; never pasted into the URL
+    for name in ("bot", "worker"):
+        env = services[name]["environment"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["REDIS_PASSWORD"] == "${REDIS_PASSWORD:-}"
+
+
+def test_the_compose_version_the_files_need_is_stated() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert "Compose v2.24" in readme
+    assert "v2.24" in (REPO / "docker-compose.yml").read_text()
 
 
 def test_redis_persists_and_is_not_published(compose: dict[str, Any]) -> None:
@@ -75,12 +106,13 @@ def test_worker_reserves_a_gpu_outlives_a_job_and_reports_health(compose: dict[s
     assert grace and int(grace.group(1)) > contract.JOB_TIMEOUT
     assert worker["healthcheck"]["test"] == ["CMD", "python", "-m", "worker", "health"]
     assert "ports" not in worker  # metrics stay on the compose network
-    weights_volume = worker["volumes"][0].split(":")
-    assert weights_volume[0] in compose["volumes"] and weights_volume[2] == "ro"
-    assert worker["environment"]["WEIGHTS_DIR"] == weights_volume[1]
+    mount = worker["volumes"][0]
+    target, mode = mount.rsplit(":", 2)[1:]
+    assert volume_source(mount) in compose["volumes"] and mode == "ro"
+    assert worker["environment"]["WEIGHTS_DIR"] == target
     fetch = compose["services"]["weights"]
-    assert fetch["volumes"][0].split(":")[:2] == weights_volume[:2]
-    assert fetch["command"][-3:-1] == ["--dir", weights_volume[1]]
+    assert fetch["volumes"][0] == mount.removesuffix(":ro")
+    assert fetch["command"][-3:-1] == ["--dir", target]
 
 
 def test_compiled_kernels_outlive_a_worker_restart(compose: dict[str, Any]) -> None:
@@ -113,17 +145,17 @@ def test_cpu_override_drops_the_gpu_reservation() -> None:
     assert override["environment"]["DEVICE"] == "cpu"
 
 
-def test_cpu_override_builds_every_image_without_cuda(compose: dict[str, Any]) -> None:
+def test_cpu_override_builds_the_one_image_without_cuda(compose: dict[str, Any]) -> None:
     override = load("docker-compose.cpu.yml")["services"]
-    built = {name for name, service in compose["services"].items() if "build" in service}
-    assert built == {"weights", "worker", "bot"}
-    for name in built:
-        assert override[name]["build"]["args"] == {"TORCH": "cpu"}, name
+    assert override["weights"]["build"]["args"] == {"TORCH": "cpu"}
+    assert [name for name, service in override.items() if "build" in service] == ["weights"]
+    for name in ("weights", "worker", "bot"):
         # its own tag, so a CPU build never passes for the CUDA image or the other way round
+        assert override[name]["image"] == override["weights"]["image"], name
         assert override[name]["image"] != compose["services"][name]["image"], name
 
 
-def dependency_layer(tmp_path: Path, torch: str) -> list[str]:
+def dependency_layer(tmp_path: Path, torch: str, source: str = "") -> list[str]:
     """The pip commands the Dockerfile's dependency layer runs with TORCH=…: its RUN line run
     by bash, with pip and python replaced by stubs that record what they were asked."""
     text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
@@ -137,7 +169,7 @@ def dependency_layer(tmp_path: Path, torch: str) -> list[str]:
     for stub in stubs.iterdir():
         stub.chmod(0o755)
     command = layer.removeprefix("RUN ").replace("/tmp/", f"{tmp_path}/")
-    env = {"PATH": f"{stubs}:/usr/bin:/bin", "TORCH": torch}
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "TORCH": torch, "TORCH_SOURCE": source}
     subprocess.run(["bash", "-ec", command], env=env, check=True)
     return log.read_text().splitlines()
 
@@ -152,6 +184,18 @@ def test_cpu_image_takes_torch_from_the_cpu_index_and_no_cuda_wheel(tmp_path: Pa
         requirements.format("cpu"),
     ]
     assert cuda == [requirements.format("cuda")]  # PyPI's wheels, CUDA libraries included
+
+
+def test_where_torch_comes_from_is_a_build_argument(tmp_path: Path) -> None:
+    text = (REPO / "Dockerfile").read_text()
+    assert re.search(r"^ARG TORCH_SOURCE=$", text, flags=re.M)
+    mirror = "--index-url https://mirror.example/whl/cpu torch torchvision"
+    for kind in ("cpu", "cuda"):
+        pip = dependency_layer(tmp_path / kind, kind, mirror)
+        assert pip == [
+            f"pip install {mirror}",
+            f"pip install -r {tmp_path}/{kind}/requirements.txt",
+        ]
 
 
 def test_env_example_documents_every_setting() -> None:
@@ -178,7 +222,7 @@ def test_dockerfile_is_one_cached_non_root_image_without_weights() -> None:
     assert user.split()[1] not in ("root", "0")
     assert ".pth" not in text.replace("*.pth", "")  # weights are not baked in
     ignore = (REPO / ".dockerignore").read_text().split()
-    assert ".venv" in ignore and "*.pth" in ignore
+    assert ".venv" in ignore and "**/*.pth" in ignore and "**/*.part" in ignore  # weights/ too
 
 
 def test_webhook_override_runs_replicas_behind_one_https_address(compose: dict[str, Any]) -> None:
