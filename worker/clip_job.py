@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -43,7 +44,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         return {"outcome": "duplicate", "delivered": False}
 
     started = time.perf_counter()
-    progress = _ProgressWriter(rt, scope.job_id)
+    progress = _ProgressWriter(rt, scope.job_id, scope.between_parts)
     error: ErrorCode | None = None
     payload: bytes | None = None
     event = DeliveryEvent(job=scope.job_id, chat=req.chat_id, reply=req.reply)
@@ -89,13 +90,18 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 class _ProgressWriter:
     """``progress(done, total)`` for ``stylize_clip``: at most one Redis write a second."""
 
-    def __init__(self, rt: runtime.Runtime, job_id: str) -> None:
+    def __init__(self, rt: runtime.Runtime, job_id: str, between_parts: Callable[[], int]) -> None:
         self.rt = rt
+        self.between_parts = between_parts
         self.key = contract.progress_key(job_id)
         self.started = time.monotonic()
         self.written = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        if done < total:  # pictures waiting run now; the clip's rate leaves their time out
+            before = time.monotonic()
+            if self.between_parts():
+                self.started += time.monotonic() - before
         now = time.monotonic()
         if done < total and now - self.written < PROGRESS_EVERY:
             return

@@ -16,7 +16,11 @@ interval (15 s + 10 s by default). The delivery is idempotent, so the user gets 
 
 from __future__ import annotations
 
+import functools
+import logging
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -35,6 +39,7 @@ from worker import contract, runtime
 from worker.failures import report_internal_error
 from worker.runtime import JobScope, Runtime
 
+log = logging.getLogger(__name__)
 HEARTBEAT_MISSES = 3  # a running job is abandoned after this many heartbeat intervals of silence
 
 
@@ -65,6 +70,7 @@ class StylizeWorker(SimpleWorker):
             log_job_description=False,  # the request names chats and keys
         )
         self.runtime = rt
+        self._stills = self.queues[0]
         self.push_exc_handler(self._tell_user_if_abandoned)
 
     @property
@@ -77,12 +83,48 @@ class StylizeWorker(SimpleWorker):
         return HEARTBEAT_MISSES * self.job_monitoring_interval
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        self._execute(job, queue)
+        self.set_state(WorkerStatus.IDLE)
+
+    def _execute(self, job: Job, queue: Queue) -> None:
         execution = self.prepare_execution(job)
         queued_s = (now() - job.enqueued_at).total_seconds() if job.enqueued_at else 0.0
-        scope = JobScope(self.runtime, job.id, max(0.0, queued_s))
+        clip = queue.name == contract.CLIP_QUEUE_NAME
+        between = functools.partial(self._stills_between_parts, job) if clip else (lambda: 0)
+        scope = JobScope(self.runtime, job.id, max(0.0, queued_s), between)
         with self._heartbeats(job, execution), runtime.entered(scope):
             self.perform_job(job, queue, execution)
-        self.set_state(WorkerStatus.IDLE)
+
+    def _stills_between_parts(self, clip: Job) -> int:
+        """Run the picture jobs waiting now, inside the clip job `clip`; how many ran."""
+        stills = self._stills
+        if stills.count == 0:  # one LLEN: what a clip pays for this after each part
+            return 0
+        handler = signal.getsignal(signal.SIGALRM)
+        left = signal.alarm(0)  # the clip's time limit, paused while the pictures run
+        ran = 0
+        started = time.monotonic()
+        try:
+            while True:
+                found = self.queue_class.dequeue_any(
+                    [stills], None, connection=self.connection, job_class=self.job_class,
+                    serializer=self.serializer,
+                )  # fmt: skip
+                if found is None:
+                    break
+                job, queue = found
+                self.log.info("job %s: run between two parts of clip %s", job.id, clip.id)
+                self._execute(job, queue)
+                ran += 1
+        finally:
+            signal.signal(signal.SIGALRM, handler)
+            if left:
+                signal.alarm(left)
+            self.set_state(WorkerStatus.BUSY)
+        log.debug(
+            "clip %s waited %.2f s for %d pictures", clip.id, time.monotonic() - started, ran
+        )
+        return ran
 
     def handle_job_failure(
         self,

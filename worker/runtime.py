@@ -9,7 +9,7 @@ script calling the job function by hand, a test) :func:`entered` provides one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -40,6 +40,9 @@ class JobScope:
     runtime: Runtime
     job_id: str
     queued_s: float = 0.0  # seconds between (re-)enqueueing and start
+    # For a clip: runs the picture jobs waiting meanwhile, between two parts of the clip (the
+    # worker's; a no-op outside one)
+    between_parts: Callable[[], int] = lambda: 0
 
 
 _scope: ContextVar[JobScope] = ContextVar("worker_job_scope")

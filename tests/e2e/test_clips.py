@@ -4,6 +4,7 @@ delivered once by another."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from tests.clips import audio_only, make_clip, probe
 from tests.e2e.conftest import Stacks
 from tests.e2e.stack import Stack
 from tests.e2e.users import photo
+from worker import contract
 
 pytestmark = pytest.mark.e2e
 VIDEO = {"VIDEO_SIZE": "64", "VIDEO_FPS": "8", "MAX_VIDEO_SECONDS": "3"}
@@ -110,6 +112,33 @@ def test_a_photo_is_not_stuck_behind_clips(make_stack: Stacks) -> None:
     for chat in clips:
         stack.wait(f"chat {chat}'s clip", lambda c=chat: api.results(c), timeout=180)
     assert picture.is_photo
+
+
+def test_a_photo_sent_while_a_clip_is_stylized_is_delivered_first(make_stack: Stacks) -> None:
+    stack = make_stack(VIDEO_SIZE="360", VIDEO_FPS="24", MAX_VIDEO_SECONDS="10")
+    stack.start_workers("worker", MAX_VIDEO_SECONDS="10")  # one worker: it runs the clip
+    stack.start_bot()
+    api, clip_chat, photo_chat = stack.api, 841, 842
+    style(stack, clip_chat, 60)
+    api.send_video(clip_chat, make_clip(5.0, 24, 640, 360, seed=61), duration=5, width=640,
+                   height=360)  # fmt: skip
+    redis = stack.client
+
+    def frames_done() -> int:
+        keys = redis.keys(contract.progress_key("*"))
+        raw = redis.get(keys[0]) if keys else None
+        return int(json.loads(raw)["done"]) if raw else 0
+
+    stack.wait("the clip's first frames", lambda: frames_done() > 0, timeout=120)
+    api.send_photo(photo_chat, photo(240, 160, seed=62))
+    style(stack, photo_chat, 63)
+    [picture] = stack.wait("the photo's result", lambda: api.results(photo_chat), timeout=120)
+    assert not api.results(clip_chat), "the photo waited for the clip being stylized"
+    assert 0 < frames_done() < 120, "the clip was not being stylized meanwhile"
+    [clip] = stack.wait("the clip", lambda: api.results(clip_chat), timeout=180)
+    assert picture.is_photo and clip.is_video
+    stack.wait("every delivery to be acknowledged", stack.all_delivered)
+    assert stack.delivery_events() == 2 and len(api.results(photo_chat)) == 1
 
 
 def test_a_killed_workers_clip_is_delivered_once_by_the_other(make_stack: Stacks) -> None:
