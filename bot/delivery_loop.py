@@ -38,7 +38,7 @@ from bot.job_records import JobRecord, JobStore
 from bot.keyboards import result_keyboard
 from bot.sending import send_clip, send_result
 from worker import contract
-from worker.contract import DeliveryEvent, ErrorCode
+from worker.contract import DeliveryEvent, ErrorCode, MediaKind
 
 log = logging.getLogger(__name__)
 Fields = dict[bytes, bytes]  # a stream entry, as the client returns it
@@ -48,8 +48,19 @@ UNREACHABLE = (TelegramForbiddenError, TelegramNotFound, TelegramMigrateToChat)
 CHAT_GONE = "chat not found"  # a 400 that means the same
 
 
-def error_text(code: ErrorCode) -> str:
-    """The user's message for a worker's error code, in the current locale."""
+def error_text(code: ErrorCode, media: MediaKind = MediaKind.PICTURE) -> str:
+    """The user's message for a worker's error code, in the current locale; a clip's problems
+    are told as a clip's, not a picture's."""
+    if media.is_clip:
+        clip_texts = {
+            ErrorCode.NOT_IMAGE: _("error-not_image-clip"),
+            ErrorCode.BROKEN: _("error-broken-clip"),
+            ErrorCode.TOO_LARGE: _("error-too_large-clip"),
+            ErrorCode.TOO_SMALL: _("error-too_small-clip"),
+            ErrorCode.OUT_OF_MEMORY: _("error-out_of_memory-clip"),
+        }
+        if code in clip_texts:
+            return clip_texts[code]
     texts = {
         ErrorCode.NOT_IMAGE: _("error-not_image"),
         ErrorCode.BROKEN: _("error-broken"),
@@ -206,7 +217,8 @@ class DeliveryLoop:
 
     async def _send(self, event: DeliveryEvent, record: JobRecord | None) -> None:
         if event.error or not event.result:
-            await self.bot.send_message(event.chat, error_text(event.error or ErrorCode.INTERNAL))
+            code = event.error or ErrorCode.INTERNAL
+            await self.bot.send_message(event.chat, error_text(code, event.media))
             return
         data = cast("bytes | None", await self.redis.get(event.result))  # no decoding client
         if data is None:

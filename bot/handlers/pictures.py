@@ -11,15 +11,17 @@ from bot.chat_state import ChatState, Picture
 from bot.config import MB, BotConfig
 from bot.conversation import Conversation
 from bot.images import ImageStore, PictureRefused, Refusal, incoming_file
+from bot.naming import file_name, media_name
 from bot.placement import is_style_caption
 
 
-def refusal_text(reason: Refusal, max_bytes: int) -> str:
+def refusal_text(reason: Refusal, max_bytes: int, what: str) -> str:
+    """The refusal's message, naming ``what`` the user sent."""
     if reason is Refusal.TOO_BIG:
-        return _("too-big").format(limit=max_bytes // MB)
+        return _("too-big").format(what=what, limit=max_bytes // MB)
     if reason is Refusal.NOT_IMAGE:
-        return _("not-image")
-    return _("download-failed")
+        return _("not-image").format(what=what)
+    return _("download-failed").format(what=what)
 
 
 async def take_picture(
@@ -35,15 +37,16 @@ async def take_picture(
     try:
         incoming = incoming_file(message)
     except PictureRefused as refused:
-        await message.answer(refusal_text(refused.reason, images.max_bytes))
+        await message.answer(refusal_text(refused.reason, images.max_bytes, file_name(message)))
         return
+    what = media_name(incoming.media, incoming.is_document)
     if incoming.media.is_clip and incoming.duration > config.max_video_seconds:
         await message.answer(_("clip-too-long").format(limit=round(config.max_video_seconds)))
         return
     try:
         key = await images.fetch(bot, incoming)
     except PictureRefused as refused:
-        await message.answer(refusal_text(refused.reason, images.max_bytes))
+        await message.answer(refusal_text(refused.reason, images.max_bytes, what))
         return
     picture = Picture(
         key=key,

@@ -37,6 +37,7 @@ class BotHarness:
         self.overrides = settings
         self.redis = redis.Redis.from_url(redis_url)
         self.queue = contract.queue(self.redis)
+        self.clip_queue = contract.queue(self.redis, clips=True)
         self.app: BotApp | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -76,11 +77,12 @@ class BotHarness:
     # ---- the worker's part ------------------------------------------------------------
 
     def queued(self) -> list[tuple[str, dict[str, Any]]]:
-        """(job id, request) of each job waiting in the stylize queue, oldest first."""
+        """(job id, request) of each job waiting in the stylize queue, oldest first, then in
+        the clips' queue."""
         jobs = []
-        for job_id in self.queue.job_ids:
+        for job_id in self.queue.job_ids + self.clip_queue.job_ids:
             job = Job.fetch(job_id, connection=self.redis, serializer=JSONSerializer)
-            assert job.func_name == contract.JOB_FUNC
+            assert job.func_name in (contract.JOB_FUNC, contract.CLIP_JOB_FUNC)
             assert set(job.kwargs) == {"request"}
             jobs.append((job_id, job.kwargs["request"]))
         return jobs
@@ -90,6 +92,7 @@ class BotHarness:
         jobs = await self.api.until(self.queued, timeout=timeout)
         job_id, request = jobs[0]
         self.queue.remove(job_id)
+        self.clip_queue.remove(job_id)
         return job_id, request
 
     def take_job(self, timeout: float = 10.0) -> tuple[str, dict[str, Any]]:
@@ -97,6 +100,7 @@ class BotHarness:
         jobs = self.api.wait_until(self.queued, timeout=timeout)
         job_id, request = jobs[0]
         self.queue.remove(job_id)
+        self.clip_queue.remove(job_id)
         return job_id, request
 
     def start_job(self, job_id: str) -> None:
@@ -126,6 +130,7 @@ class BotHarness:
             format=OutputFormat(fmt),
             width=size[0],
             height=size[1],
+            media=job.media,  # as the worker's events carry it
             reply=job.reply,
         )
         self.redis.xadd(contract.DELIVERY_STREAM, event.to_fields())

@@ -131,5 +131,5 @@ async def test_a_file_that_is_not_a_picture_is_refused_in_words(
                 "mime_type": "text/plain"}  # fmt: skip
     await app.dispatcher.feed_update(bot, message_update(document=document))
 
-    assert session.texts() == [text("not-image")]
+    assert session.texts() == [text("not-image", what=text("what-named-file", name="a.txt"))]
     assert await chat_state(app, bot).load() == ChatData()

@@ -59,12 +59,14 @@ async def test_conversation_in_the_users_language(
     api.send_raw(chat, {"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular",
                                     "width": 1, "height": 1, "is_animated": False,
                                     "is_video": False}})  # fmt: skip
-    await says("unsupported")
+    await says("unsupported", what=text("what-sticker", locale))
     api.send_document(chat, b"plain text", "notes.txt", "text/plain")
-    await says("not-image")
+    await says("not-image", what=text("what-named-file", locale, name="notes.txt"))
 
     api.send_photo(chat, picture(seed=1))
     await says("got-content")
+    api.send_text(chat, "and now?")
+    await says("waiting-style")  # what comes next, not the first hint again
     api.send_photo(chat, picture(seed=2))
     await says("queued", ahead=0)
     job_id, request = await harness.next_job()

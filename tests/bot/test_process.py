@@ -33,7 +33,9 @@ def test_killed_bot_loses_nothing_and_logs_no_token(
         api.wait_until(lambda: [c for c in api.calls("sendPhoto", CHAT) if c.status == 0])
         assert worker.pending_deliveries() == 1
         api.send_photo(OTHER, api.add_file(picture(seed=3), downloadable=False))  # a file URL
-        api.wait_until(lambda: text("download-failed") in api.texts(OTHER))  # error in the log
+        api.wait_until(
+            lambda: text("download-failed", what=text("what-photo")) in api.texts(OTHER)
+        )  # error in the log
         runs[-1].kill()  # after the worker finished, before the delivery was acknowledged
 
         runs.append(BotProcess(env, tmp_path / "bot-3.log"))

@@ -60,7 +60,9 @@ async def test_full_conversation_logs_no_token(
     try:
         chat = 8001
         api.send_photo(chat, api.add_file(picture(seed=1), downloadable=False))
-        await api.until(lambda: text("download-failed") in api.texts(chat))
+        await api.until(
+            lambda: text("download-failed", what=text("what-photo")) in api.texts(chat)
+        )
         api.send_photo(chat, picture(seed=1))
         api.send_photo(chat, picture(seed=2))
         job_id, request = await harness.next_job()

@@ -77,8 +77,8 @@ def test_bad_clips_get_their_answer_and_the_next_clip_is_served(stack: Stack) ->
     cases = [
         ("error-too_long", make_clip(4.0, 4, 96, 64, seed=5)),  # Telegram said 1 s; it is 4
         ("error-no_video", audio_only(1.0)),
-        ("error-broken", make_clip(1.0, 8, 96, 64, seed=6)[:2000]),
-        ("error-broken", b"this is not a video at all" * 50),
+        ("error-broken-clip", make_clip(1.0, 8, 96, 64, seed=6)[:2000]),
+        ("error-broken-clip", b"this is not a video at all" * 50),
     ]
     for message_id, data in cases:
         told = api.texts(chat).count(text(message_id))

@@ -102,9 +102,9 @@ def test_bad_inputs_get_a_clear_reply_and_others_are_still_served(stack: Stack) 
         api.send_document(chat, data, name, mime)
         api.send_photo(chat, photo(128, 128, seed=3), caption="style")
 
-    for what, locale, _, reply in BAD_INPUTS:
+    for what, locale, (_, name, _), reply in BAD_INPUTS:
         chat = chats[what]
-        expected = text(reply, locale)
+        expected = text(reply, locale, what=text("what-named-file", locale, name=name))
         stack.wait(f"the reply to the {what}", lambda c=chat, t=expected: t in api.texts(c))
         assert api.results(chat) == [], f"{what}: {api.transcript()}"
 
