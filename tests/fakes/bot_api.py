@@ -65,15 +65,23 @@ RAW = "__raw_body__"
 class FakeBotAPI(WebhookMethods, ClipMethods):
     """One bot's view of Telegram over HTTP: updates to fetch, files to download, chats."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, username: str = "adain_test_bot") -> None:
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        username: str = "adain_test_bot",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         super().__init__(token, username)
+        self.host = host  # where it listens (0.0.0.0 in a container); port 0: a free one
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._thread: LoopThread | None = None
         self._pusher = WebhookPusher(self, self._carry_out)
-        self.port = 0
+        self.port = port
         self.violations: list[str] = []  # how requests broke the published Bot API
         self._violations_expected = False
 
@@ -120,7 +128,8 @@ class FakeBotAPI(WebhookMethods, ClipMethods):
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         self._pusher.start()
