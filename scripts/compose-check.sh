@@ -9,7 +9,8 @@
 #   WHEELS=/opt/wheels TORCH_SOURCE="{wheels}/torch-….whl torchvision==0.28.0" scripts/compose-check.sh
 #
 # WHEELS: a folder of wheel files served over HTTP to the build while it runs; "{wheels}" in
-# TORCH_SOURCE is its URL. RESULT_TIMEOUT: seconds to wait for the result (default 900).
+# TORCH_SOURCE is its URL (port WHEELS_PORT, 8765). RESULT_TIMEOUT: seconds to wait for the
+# result (default 900).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,7 @@ trap cleanup EXIT
 docker compose version
 torch_source=${TORCH_SOURCE:-}
 if [ -n "${WHEELS:-}" ]; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=${WHEELS_PORT:-8765}  # a fixed URL, so that the build's dependency layer stays cached
     python3 -m http.server --bind 127.0.0.1 --directory "$WHEELS" "$port" >/dev/null 2>&1 &
     server_pid=$!
     torch_source=${torch_source//\{wheels\}/http://127.0.0.1:$port}
@@ -75,7 +76,7 @@ until [ -z "$("${compose[@]}" ps --format '{{.Service}} {{.Health}}' | awk '$2 !
     if [ "$(date +%s)" -gt "$deadline" ]; then break; fi
     sleep 5
 done
-"${compose[@]}" ps -a --format 'table {{.Service}}\t{{.State}}\t{{.Health}}\t{{.Status}}'
+"${compose[@]}" ps -a --format 'table {{.Service}}\t{{.State}}\t{{.Status}}'
 unhealthy=$("${compose[@]}" ps --format '{{.Service}} {{.Health}}' | awk '$2 != "healthy" && $1 != "telegram"')
 if docker compose -p "$project" logs 2>&1 | grep -q 'AAFakeTokenForTests'; then say "the token is in a log line"; exit 1; fi
 say "maintenance lines at INFO in the worker's log: $("${compose[@]}" logs worker | grep -c 'cleaning registries' || true)"
