@@ -103,7 +103,7 @@ def quiet_maintenance(record: logging.LogRecord) -> bool:
     """Log RQ's maintenance lines at DEBUG instead of INFO; every other line as it is."""
     if record.levelno == logging.INFO and str(record.msg).startswith(MAINTENANCE_LINES):
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
     return True
 
 

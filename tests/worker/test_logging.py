@@ -13,18 +13,20 @@ from worker.__main__ import quiet_maintenance
 
 @pytest.fixture
 def rq_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """RQ's worker logger at INFO, with the filter, writing to a buffer."""
     out = io.StringIO()
     handler = logging.StreamHandler(out)
-    root = logging.getLogger()
     logger = logging.getLogger("rq.worker")
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     logger.addFilter(quiet_maintenance)
     yield logger, out
     logger.removeFilter(quiet_maintenance)
-    root.removeHandler(handler)
-    root.setLevel(level)
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 def test_maintenance_lines_are_not_logged_at_info(
@@ -39,6 +41,6 @@ def test_maintenance_lines_are_not_logged_at_info(
 
 def test_maintenance_lines_show_at_debug(rq_log: tuple[logging.Logger, io.StringIO]) -> None:
     logger, out = rq_log
-    logging.getLogger().setLevel(logging.DEBUG)
+    logger.setLevel(logging.DEBUG)
     logger.info("Worker %s: cleaning registries for queue: %s", "w1", "stylize")
     assert "cleaning registries" in out.getvalue()
