@@ -16,6 +16,12 @@ from model.sample_images import psnr
 from tests.helpers import natural_image
 
 TILE = 64
+# The fast path runs in bf16 (8 bits of mantissa): a tile and the whole image go through kernels
+# of different shapes, which round differently. One bf16 step at the largest feature, and a mean
+# error along a tile edge of at most 2.5 levels (0.3 to 1.7 seen on two CPUs; an encoder margin
+# cut to 16 pixels shows 3.5 to 5.9, the exact path 0.0).
+BF16_STEP = 2**-8
+EDGE_LEVELS = {False: 1.0, True: 2.5}
 
 
 def _stylizers(weights_dir: Path, fast: bool) -> tuple[Stylizer, Stylizer]:
@@ -47,7 +53,8 @@ def test_tiled_features_and_statistics_are_exact(weights_dir: Path, fast: bool) 
     want = whole.encode(img)
     got = tiled.encode(img)
     assert got.shape == want.shape == (1, 512, 20, 26)
-    torch.testing.assert_close(got, want, rtol=1e-3, atol=1e-3 * want.abs().max().item())
+    step = BF16_STEP if fast else 1e-3
+    torch.testing.assert_close(got, want, rtol=step, atol=step * want.abs().max().item())
     for g, w in zip(tiled.style_stats(img), whole.style_stats(img), strict=True):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
 
@@ -65,7 +72,8 @@ def test_tiled_stylize_agrees_with_untiled_and_shows_no_seams(
     # A seam would show as a line of errors along a tile boundary (every 64 pixels).
     diff = np.abs(np.asarray(got, dtype=np.int16) - np.asarray(want, dtype=np.int16))
     for edge in (TILE, 2 * TILE):
-        assert diff[edge - 2 : edge + 2].mean() < 1.0 and diff[:, edge - 2 : edge + 2].mean() < 1.0
+        assert diff[edge - 2 : edge + 2].mean() < EDGE_LEVELS[fast]
+        assert diff[:, edge - 2 : edge + 2].mean() < EDGE_LEVELS[fast]
 
 
 def test_the_stylizer_tiles_above_its_threshold(
