@@ -2,12 +2,15 @@
 
     python -m model.video CLIP STYLE [STYLE ...] -o OUT.mp4 [--kind animation|video|video_note]
         [--style-weights W,W] [--alpha A] [--preserve-color] [--size N] [--fps F]
-        [--max-seconds S] [--style-size N] [--stroke S] [--batch N] [--blend W] [--per-frame]
-        [--weights-dir DIR] [--device auto|cpu|cuda]
+        [--max-seconds S] [--style-size N] [--stroke S] [--batch N] [--blend W] [--interval N]
+        [--per-frame] [--weights-dir DIR] [--device auto|cpu|cuda]
 
 `--size` scales the frames' shorter side (0 keeps the source's, up to 1920×1080); `--fps` caps
 the frame rate; `--blend` is how much of the previous output frame, moved along the clip's
-optical flow, a pixel that did not change keeps (default 0.7; 0 turns the blending off);
+optical flow, a pixel that did not change keeps (default 0.7; 0 sends every frame through the
+networks and carries nothing over); `--interval` is the most frames from one keyframe to the
+next (the frames between are the previous output carried along the flow, with the networks
+run only where the flow does not explain the frame);
 `--per-frame` stylizes every frame on its own (per-frame AdaIN: its own statistics, no
 blending), instead of the clip's steady colours. A video keeps its sound; an animation has
 none; a video note is a centred square of at most 640 pixels. Errors are one line on stderr
@@ -25,6 +28,7 @@ import av
 
 from model.images import ImageError
 from model.stylizer import Stylizer
+from model.video.carry import INTERVAL
 from model.video.clip import stylize_clip
 from model.video.encode import KINDS
 from model.video.probe import DEFAULT_MAX_SECONDS, ClipError
@@ -65,6 +69,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=WEIGHT,
         help=f"temporal blending in [0, 1), {WEIGHT} by default",
     )
+    p.add_argument(
+        "--interval",
+        type=int,
+        default=INTERVAL,
+        help=f"the most frames from one keyframe to the next, {INTERVAL} by default "
+        "(1: every frame through the networks)",
+    )
     p.add_argument("--per-frame", action="store_true", help="each frame on its own, not steady")
     p.add_argument(
         "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
@@ -96,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             stroke=args.stroke,
             steady=not args.per_frame,
             blend=args.blend,
+            interval=args.interval,
             batch=args.batch,
         )
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,7 @@ from model import adain
 from model.adain import Stats
 from model.images import ImageSource
 from model.stylizer import StyleInput, Stylizer
+from model.video.carry import INTERVAL
 from model.video.encode import KINDS, MAX_BYTES, VIDEO_NOTE_SIDE, Kind, encode_clip
 from model.video.frames import decode_frames, plan_frames, sample_count, sample_frames
 from model.video.probe import DEFAULT_MAX_SECONDS, ClipError, ClipSource, probe, read_clip
@@ -87,6 +88,7 @@ def stylize_clip(
     stroke: float = 1.0,
     steady: bool = True,
     blend: float = WEIGHT,
+    interval: int = INTERVAL,
     batch: int = 8,
     max_bytes: int = MAX_BYTES,
     progress: Progress | None = None,
@@ -94,8 +96,11 @@ def stylize_clip(
     """Stylize a clip (bytes or a path) with one style image, or (image, weight) pairs.
 
     Raises ClipError for a clip it cannot use and ImageError for a style image. `blend` is
-    the temporal blending's weight (0 turns it off); `steady=False` is per-frame AdaIN, each
-    frame on its own (its own statistics, no blending), for comparison.
+    the temporal blending's weight; with it, keyframes are at most `interval` frames apart and
+    the frames between them are carried along the optical flow (`model.video.carry`). `blend=0`
+    sends every frame through the networks with steady colours and carries nothing over;
+    `steady=False` is per-frame AdaIN, each frame on its own (its own statistics, no
+    blending), for comparison.
     """
     if kind not in KINDS:  # a str: job payloads carry plain strings; narrowed to Kind here
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -105,6 +110,8 @@ def stylize_clip(
         raise ValueError(f"blend must lie in [0, 1), got {blend}")
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
+    if interval < 1:
+        raise ValueError(f"interval must be at least 1, got {interval}")
     pairs = _style_pairs(style)
     weights = adain.normalize_weights([w for _, w in pairs])
     data = read_clip(clip_bytes)
@@ -133,6 +140,7 @@ def stylize_clip(
         steady=steady,
         content_stats=content,
         blend=blend,
+        interval=interval,
         batch=batch,
         total=plan.frames,
         progress=progress,

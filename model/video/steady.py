@@ -32,8 +32,9 @@ from model import adain, tiling
 from model.adain import Stats
 from model.networks import decode
 from model.stylizer import Stylizer
+from model.video import carry
 from model.video.frames import sample_count, sample_indices
-from model.video.temporal import WEIGHT, TemporalBlend, make_blender
+from model.video.temporal import WEIGHT, TemporalBlend, make_blender, optical_flow
 
 Progress = Callable[[int, int], None]
 
@@ -78,9 +79,11 @@ def stylize_frames(
     adapt: float = 0.0,
     momentum: float = 0.8,
     blend: float = WEIGHT,
+    interval: int = carry.INTERVAL,
     batch: int = 8,
     total: int | None = None,
     progress: Progress | None = None,
+    threaded: bool | None = None,
 ) -> Iterator[Image.Image]:
     """Stylize same-sized frames in order, `batch` at a time, with (mixed) style statistics.
 
@@ -89,7 +92,12 @@ def stylize_frames(
     [0, 1] blends in a running estimate of the frames' own statistics (an exponential average
     with `momentum` per frame), for clips whose content changes too much for one set.
     `blend` in [0, 1) is how much of the previous output, warped, a pixel that the previous
-    frame explains keeps (`model.video.temporal`; 0 turns the blending off).
+    frame explains keeps (`model.video.temporal`; 0 turns the blending off). With blending,
+    at most `interval` frames pass between keyframes: only keyframes go through the networks
+    whole, the frames between them are the previous output carried along the flow, with crops
+    through the networks where the flow does not explain the frame (`model.video.carry`;
+    `interval=1`: every frame through the networks, blended). `threaded` plans the carrying
+    (the optical flow) in a thread beside the networks (default: on a GPU).
     `steady=False` is the per-frame baseline: each frame on its own, with its own statistics
     and no blending. `progress(done, total)` is called after each batch; `total` defaults to
     len(frames).
@@ -109,6 +117,14 @@ def stylize_frames(
             raise ValueError("steady colours need content_stats, or the frames as a sequence")
         picked = sample_indices(len(frames), sample_count(len(frames)))
         content_stats = clip_stats(stylizer, [frames[i] for i in picked], batch)
+    if steady and blend > 0.0 and interval > 1 and adapt == 0.0 and optical_flow() is not None:
+        if threaded is None:
+            threaded = stylizer.device.type == "cuda"
+        yield from _carried(
+            stylizer, frames, style_stats, alpha, content_stats, blend, interval, batch,
+            total, progress, threaded,
+        )  # fmt: skip
+        return
     blender = make_blender(blend) if steady else None
     running = content_stats
     done = 0
@@ -133,6 +149,80 @@ def stylize_frames(
         done += len(chunk)
         if progress is not None:
             progress(done, max(done, total or 0))
+
+
+LOOKAHEAD = 2  # the carrying path holds at most this many batches of frames ahead
+
+
+def _carried(
+    stylizer: Stylizer,
+    frames: Iterable[Image.Image],
+    style_stats: Stats,
+    alpha: float,
+    content_stats: Stats | None,
+    blend: float,
+    interval: int,
+    batch: int,
+    total: int | None,
+    progress: Progress | None,
+    threaded: bool,
+) -> Iterator[Image.Image]:
+    """Keyframes through the networks, the frames between them carried (`model.video.carry`).
+
+    Frames are planned in order; once `batch` keyframes (or LOOKAHEAD × `batch` frames) are
+    planned, the keyframes go through the networks in one batch and each crop on its own, and
+    the planned frames are composed and yielded in order."""
+    cv2 = optical_flow()
+    assert cv2 is not None  # checked by the caller
+    planner = carry.CarryPlanner(cv2, blend, interval)
+
+    def plans() -> Iterator[tuple[Image.Image, carry.FramePlan]]:
+        for frame in frames:
+            rgb = frame.convert("RGB")
+            yield rgb, planner.plan(np.asarray(rgb))
+
+    planned: Iterator[tuple[Image.Image, carry.FramePlan]] = plans()
+    if threaded:
+        planned = carry.ahead(planned, LOOKAHEAD * batch)
+    previous: np.ndarray | None = None
+    done = 0
+    window: list[tuple[Image.Image, carry.FramePlan]] = []
+
+    def flush() -> Iterator[Image.Image]:
+        nonlocal previous, done
+        keys = [frame for frame, plan in window if plan.key]
+        key_out: list[np.ndarray] = []
+        for start in range(0, len(keys), batch):
+            out, _ = _stylize_batch(
+                stylizer, keys[start : start + batch], style_stats, alpha, content_stats,
+                None, 0.0, 0.0,
+            )  # fmt: skip
+            key_out.extend(out)
+        next_key = iter(key_out)
+        for frame, plan in window:
+            if plan.key:
+                parts = [next(next_key)]
+            else:
+                parts = [
+                    _stylize_batch(
+                        stylizer, [frame.crop(box)], style_stats, alpha, content_stats,
+                        None, 0.0, 0.0,
+                    )[0][0]
+                    for box in plan.boxes
+                ]  # fmt: skip
+            previous = carry.compose(plan, previous, parts, cv2)
+            yield Image.fromarray(np.clip(previous, 0, 255).round().astype(np.uint8))
+        done += len(window)
+        window.clear()
+        if progress is not None:
+            progress(done, max(done, total or 0))
+
+    for item in planned:
+        window.append(item)
+        if sum(p.key for _, p in window) >= batch or len(window) >= LOOKAHEAD * batch:
+            yield from flush()
+    if window:
+        yield from flush()
 
 
 def _finish(

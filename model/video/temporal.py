@@ -33,6 +33,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,7 @@ BLUR_SIGMA = 1.5
 # Forward–backward check: |f + b|² < FB_RELATIVE·(|f|² + |b|²) + FB_PIXELS² (Sundaram et al.).
 FB_RELATIVE = 0.01
 FB_PIXELS = 0.7
+LOOSE_PIXELS = 2.0
 # DIS's "fast" preset: about 7 ms a flow at 640×360 on two Zen 3 threads; "medium" costs 5×
 # for little less warping error; "ultrafast" leaves a tenth more of it.
 PRESET = 1  # cv2.DISOPTICAL_FLOW_PRESET_FAST
@@ -115,33 +117,78 @@ class TemporalBlend:
         self, now: _Analysis, prev: _Analysis, width: int, height: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """w, and where each output pixel was in the previous frame (x, y): (H, W) each."""
-        cv2 = self.cv2
+        flow = Flow.between(self.cv2, self.dis, now, prev)
+        w = flow.trust(self.cv2, now.soft, flow.moved(self.cv2, prev.soft)) * self.weight
+        return flow.to_frame(self.cv2, w, width, height)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Where each pixel of a frame was in the previous one, at the analysis' size: `map_x`,
+    `map_y` (h, w) float32, and `keep`, (h, w) bool: the flow agrees both ways and points
+    inside the previous frame."""
+
+    map_x: np.ndarray
+    map_y: np.ndarray
+    keep: np.ndarray
+    # (h, w) bool: inside the previous frame, and forward after backward within a looser
+    # bound, LOOSE_PIXELS (what carrying asks of the flow: it checks the result as well)
+    loose: np.ndarray
+    back_x: np.ndarray  # the flow itself, map − grid
+    back_y: np.ndarray
+
+    @classmethod
+    def between(cls, cv2: ModuleType, dis: Any, now: _Analysis, prev: _Analysis) -> Flow:
         small_h, small_w = now.grey.shape
         xs, ys = _grid(small_w, small_h)
         # back: for each pixel of this frame, where it was in the previous one; fwd: the other
         # way, to check it. The channels are split because numpy's reductions over a last axis
         # of 2 or 3 cost more than the flow itself.
-        back = self.dis.calc(now.grey, prev.grey, None)  # (h, w, 2)
+        back = dis.calc(now.grey, prev.grey, None)  # (h, w, 2)
         back_x, back_y = cv2.split(back)
         map_x, map_y = xs + back_x, ys + back_y
-        fwd = cv2.remap(self.dis.calc(prev.grey, now.grey, None), map_x, map_y, cv2.INTER_LINEAR)
+        fwd = cv2.remap(dis.calc(prev.grey, now.grey, None), map_x, map_y, cv2.INTER_LINEAR)
         fwd_x, fwd_y = cv2.split(fwd)
         loop = np.square(back_x + fwd_x) + np.square(back_y + fwd_y)
         spread = np.square(back_x) + np.square(back_y) + np.square(fwd_x) + np.square(fwd_y)
-        keep = loop < FB_RELATIVE * spread + (FB_PIXELS * now.scale) ** 2
-        keep &= (map_x >= 0) & (map_x <= small_w - 1) & (map_y >= 0) & (map_y <= small_h - 1)
-        before = cv2.remap(prev.soft, map_x, map_y, cv2.INTER_LINEAR)
-        red, green, blue = cv2.split(cv2.absdiff(now.soft, before))
+        bound = FB_RELATIVE * spread
+        inside = (map_x >= 0) & (map_x <= small_w - 1) & (map_y >= 0) & (map_y <= small_h - 1)
+        keep = (loop < bound + (FB_PIXELS * now.scale) ** 2) & inside
+        loose = (loop < bound + (LOOSE_PIXELS * now.scale) ** 2) & inside
+        return cls(map_x, map_y, keep, loose, back_x, back_y)
+
+    def moved(self, cv2: ModuleType, image: np.ndarray) -> np.ndarray:
+        """`image` of the previous frame (at the analysis' size) moved onto this one."""
+        return cv2.remap(image, self.map_x, self.map_y, cv2.INTER_LINEAR)
+
+    def trust(
+        self,
+        cv2: ModuleType,
+        soft: np.ndarray,
+        moved: np.ndarray,
+        levels: float = CHANGE_LEVELS,
+        loose: bool = False,
+    ) -> np.ndarray:
+        """(h, w) float32 in [0, 1]: 1 where the flow explains `soft` from `moved` (both
+        (h, w, 3) float32, blurred; `moved` already moved onto this frame), falling with the
+        largest channel's change (exp(−(Δ / levels)²)), 0 where `keep` (or `loose`) is not."""
+        red, green, blue = cv2.split(cv2.absdiff(soft, moved))
         change = cv2.max(cv2.max(red, green), blue)  # (h, w), 8-bit levels
-        w = np.exp(-np.square(change / CHANGE_LEVELS)) * self.weight
-        w[~keep] = 0.0
+        w = np.exp(-np.square(change / levels))
+        w[~(self.loose if loose else self.keep)] = 0.0
+        return w
+
+    def to_frame(
+        self, cv2: ModuleType, w: np.ndarray, width: int, height: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`w` (h, w) and the map, at the frame's size: (H, W) each, the map in its pixels."""
+        small_h, small_w = w.shape
         if (small_w, small_h) == (width, height):
-            return w, map_x, map_y
-        # from the flow's size to the frame's: w, and the flow in the frame's pixels
-        w = cv2.resize(w, (width, height), interpolation=cv2.INTER_LINEAR)
+            return w, self.map_x, self.map_y
+        size = (width, height)
+        w = cv2.resize(w, size, interpolation=cv2.INTER_LINEAR)
         back_x, back_y = (
-            cv2.resize(c, (width, height), interpolation=cv2.INTER_LINEAR)
-            for c in (back_x, back_y)
+            cv2.resize(c, size, interpolation=cv2.INTER_LINEAR) for c in (self.back_x, self.back_y)
         )
         full_x, full_y = _grid(width, height)
         return w, full_x + back_x * (width / small_w), full_y + back_y * (height / small_h)
