@@ -8,14 +8,24 @@
 Sizes scale the shorter side (0 keeps the original resolution). `--stroke` scales the brush
 strokes (0.25–4): the styles are encoded at S × the style size, so 2 gives strokes about twice
 as large. Errors are one line on stderr and a non-zero exit status.
+
+A CONTENT that is a clip (a video, or an animated GIF: told by its content, not its name) is
+handed to `python -m model.video` with the options that apply to both (`--content-size` is
+then the frames' shorter side, 360 unless given) and any of its own (`--kind`, `--fps`,
+`--blend`, `--interval`, `--per-frame`, `--batch`, `--max-seconds`); a GIF makes an animation,
+anything else a video, unless `--kind` says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
+
+import av
+from PIL import Image
 
 from model.images import ImageError
 from model.stylizer import Stylizer
@@ -30,7 +40,7 @@ def _weights(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(msg) from None
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m model.stylize",
         description=__doc__,
@@ -48,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--alpha", type=float, default=1.0, help="style strength in [0, 1]")
     p.add_argument("--style-weights", type=_weights, help="one weight per style, e.g. 0.7,0.3")
     p.add_argument("--preserve-color", action="store_true", help="keep the content's colours")
-    p.add_argument("--content-size", type=int, default=512)
+    p.add_argument("--content-size", type=int, help="default 512 (a clip's frames: 360)")
     p.add_argument("--style-size", type=int, default=512)
     p.add_argument(
         "--stroke",
@@ -60,11 +70,54 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
     )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    return p.parse_args(argv)
+    return p
+
+
+def is_clip(path: Path) -> bool:
+    """True for a file FFmpeg reads as moving pictures: a video, or an animated GIF (a still
+    picture, or a file that is neither, is not)."""
+    try:
+        with Image.open(path) as img:
+            if getattr(img, "n_frames", 1) == 1:
+                return False
+    except (OSError, ValueError, Image.DecompressionBombError):
+        pass  # not a picture Pillow knows: perhaps a video
+    try:
+        with av.open(str(path)) as container:
+            return bool(container.streams.video)
+    except (av.FFmpegError, OSError, ValueError):
+        return False
+
+
+def _clip_argv(args: argparse.Namespace, extra: list[str]) -> list[str]:
+    """The `python -m model.video` command line for the same request."""
+    argv = [str(args.content), *map(str, args.styles), "-o", str(args.output)]
+    if "--kind" not in extra and not any(a.startswith("--kind=") for a in extra):
+        with contextlib.suppress(OSError):
+            with open(args.content, "rb") as f:
+                gif = f.read(6) in (b"GIF87a", b"GIF89a")
+            argv += ["--kind", "animation" if gif else "video"]
+    if args.style_weights:
+        argv += ["--style-weights", ",".join(map(str, args.style_weights))]
+    argv += ["--alpha", str(args.alpha), "--style-size", str(args.style_size)]
+    argv += ["--stroke", str(args.stroke), "--weights-dir", str(args.weights_dir)]
+    argv += ["--device", args.device]
+    if args.content_size is not None:
+        argv += ["--size", str(args.content_size)]
+    if args.preserve_color:
+        argv.append("--preserve-color")
+    return argv + extra
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if is_clip(args.content):
+        from model.video.__main__ import main as clip_main
+
+        return clip_main(_clip_argv(args, extra))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)} (those are for clips)")
     weights = args.style_weights or [1.0] * len(args.styles)
     if len(weights) != len(args.styles):
         print(f"error: {len(args.styles)} styles but {len(weights)} weights", file=sys.stderr)
@@ -76,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             list(zip(args.styles, weights, strict=True)),
             alpha=args.alpha,
             preserve_color=args.preserve_color,
-            content_size=args.content_size,
+            content_size=512 if args.content_size is None else args.content_size,
             style_size=args.style_size,
             stroke=args.stroke,
         )

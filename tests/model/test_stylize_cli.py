@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.clips import make_clip, probe
 from tests.helpers import image_bytes, natural_image
 
 
@@ -82,3 +83,40 @@ def test_missing_weights_name_the_fetch_command(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "python -m model.weights fetch" in lines[0]
+
+
+def test_a_clip_is_stylized_into_a_clip_with_its_frame_count(
+    tmp_path: Path, weights_dir: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(make_clip(2.0, 12, 96, 64, audio=True, seed=4))
+    (tmp_path / "style.jpg").write_bytes(image_bytes(natural_image(64, 64, 5)))
+    out = tmp_path / "out.mp4"
+    result = run(clip, tmp_path / "style.jpg", "-o", out, "--content-size", "64",
+                 "--style-size", "64", "--weights-dir", weights_dir)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    made, source = probe(out.read_bytes()), probe(clip.read_bytes())
+    assert abs(made.frames - source.frames) <= 1 and made.audio_seconds > 0
+    assert min(made.width, made.height) == 64
+
+
+def test_a_clip_named_as_a_picture_is_told_by_its_content(
+    tmp_path: Path, weights_dir: Path
+) -> None:
+    clip = tmp_path / "holiday.jpg"  # a video, whatever its name says
+    clip.write_bytes(make_clip(1.0, 8, 96, 64, seed=6))
+    (tmp_path / "style.jpg").write_bytes(image_bytes(natural_image(64, 64, 7)))
+    out = tmp_path / "out.mp4"
+    result = run(clip, tmp_path / "style.jpg", "-o", out, "--content-size", "64",
+                 "--style-size", "64", "--blend", "0", "--weights-dir", weights_dir,
+                 "--device", "cpu")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert abs(probe(out.read_bytes()).frames - 8) <= 1
+
+
+def test_clip_options_for_a_picture_fail_with_one_line(tmp_path: Path, weights_dir: Path) -> None:
+    (tmp_path / "c.jpg").write_bytes(image_bytes(natural_image(64, 64)))
+    result = run(tmp_path / "c.jpg", tmp_path / "c.jpg", "-o", tmp_path / "o.jpg",
+                 "--fps", "12", "--weights-dir", weights_dir)  # fmt: skip
+    assert result.returncode == 2 and "--fps" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o.jpg").exists()
