@@ -4,7 +4,7 @@
         [--batch B] [--weights-dir DIR] [--dtype bf16|fp16|fp32] [--compile auto|on|off]
         [--compile-mode MODE] [--no-channels-last]
     python -m model.bench memory --megapixels 12 [--device cpu] [--plain] [--tile-size N]
-        [--tile-above PIXELS]
+        [--tile-above PIXELS] [--engine auto|openvino|torch]
     python -m model.bench variants [--device cuda] [--sizes 512] [--batch B] [--variants K,K]
     python -m model.bench video [...]    # the clip flicker table: python -m model.video.bench
 
@@ -75,6 +75,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also time batches of B pairs at 512 px (default 64 on CUDA, off on CPU)",
     )
     p.add_argument("--dtype", choices=sorted(DTYPES), help="fast path dtype (default per device)")
+    p.add_argument(
+        "--engine",
+        choices=["auto", "openvino", "torch"],
+        default="auto",
+        help="memory: the CPU fast path's engine (auto: OpenVINO where installed)",
+    )
     p.add_argument(
         "--compile",
         choices=["auto", "on", "off"],

@@ -17,6 +17,7 @@ from PIL import Image
 from model.bench.measure import device_name, rss_bytes
 from model.bench.pairs import make_stylizer, real_or_random
 from model.device import resolve_device
+from model.fast import FastConfig
 from model.sample_images import natural_image
 
 
@@ -30,10 +31,12 @@ def memory(args: argparse.Namespace) -> None:
         (width, height), Image.Resampling.BICUBIC
     )
     style = natural_image(512, 512, seed=2)
+    engine = None if args.engine == "auto" or device.type != "cpu" else args.engine
     stylizer = make_stylizer(
         real_or_random(args.weights_dir),
         device,
         fast=not args.plain,
+        fast_config=FastConfig.for_device(device, engine=engine),
         tile_size=args.tile_size,
         tile_above=args.tile_above,
     )

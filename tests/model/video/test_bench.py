@@ -26,21 +26,27 @@ def test_the_bench_prints_a_row_per_clip() -> None:
     cmd = [
         sys.executable, "-m", "model.video.bench", "--size", "32", "--frames", "4",
         "--clips", "camera_motion,lighting_change", "--batch", "4", "--style-size", "64",
-        "--device", "cpu",
+        "--device", "cpu", "--file-seconds", "0.5",
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
-    rows = [line for line in result.stdout.splitlines() if line.startswith(synthetic.CLIPS)]
-    assert [row.split()[0] for row in rows] == ["camera_motion", "lighting_change"]
-    assert "steady/per-frame" in result.stdout and "ours/per-frame" in result.stdout
+    model, _, end_to_end = result.stdout.partition("end to end")
+    assert end_to_end, result.stdout
+    for table in (model, end_to_end):
+        rows = [line for line in table.splitlines() if line.startswith(synthetic.CLIPS)]
+        assert [row.split()[0] for row in rows] == ["camera_motion", "lighting_change"]
+    assert "ours/steady" in model and "ours/per-frame" in model
+    assert "speed-up" in end_to_end
 
 
 def test_the_model_bench_runs_the_clip_bench_as_video() -> None:
     cmd = [
         sys.executable, "-m", "model.bench", "video", "--size", "32", "--frames", "3",
         "--clips", "still_scene", "--batch", "4", "--style-size", "64", "--device", "cpu",
+        "--file-seconds", "0",
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
+    assert "end to end" not in result.stdout
     rows = [line for line in result.stdout.splitlines() if line.startswith(synthetic.CLIPS)]
     assert [row.split()[0] for row in rows] == ["still_scene"]
