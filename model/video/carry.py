@@ -6,13 +6,17 @@ along the input's optical flow (`model.video.temporal.Flow`) and only what the f
 explain goes through the networks:
 
 - a **keyframe** goes through the networks whole and is blended with the previous output, as
-  temporal blending does: O_t = (1 − w)·S_t + w·warp(O_(t−1)), w = `blend` × the trust;
+  temporal blending does: O_t = (1 − w)·S_t + w·warp(O_(t−1)), w = `blend` × the blending's
+  trust in the previous frame × the trust in the carried pixels (below);
 - **between keyframes** the output is the previous output, warped; where the flow does not
-  explain the frame (something came into view, was uncovered, changed) the networks run on a
-  crop around those pixels only, and the crop's stylization replaces the carried pixels by
+  explain the frame (something came into view, was uncovered, changed) the networks run on
+  crops around those pixels only, and the crops' stylization replaces the carried pixels by
   how little they are trusted. Steady colours make this possible: every frame is normalised
   with the clip's statistics, so a crop stylizes as the same part of the whole frame would
-  (the crops are aligned to the encoder's 8-pixel grid, with a margin for its receptive field).
+  (the crops are aligned to the encoder's 8-pixel grid, with a margin for its receptive
+  field). A call through the networks costs about as much as ten thousand pixels, so the
+  crops of many frames are packed side by side on a few canvases (`pack`) and go through
+  together.
 
 What the flow explains is judged against what the carried pixels were made from, not against
 the previous input frame: a reference (the input, blurred, at the flow's size) is carried
@@ -54,10 +58,10 @@ KEY_AREA = 0.5
 # A pixel is made again where the trust in its carried value is below this.
 UNTRUSTED = 0.5
 # Crops are grown by this many pixels on each side (the encoder's relu4_1 sees about that far
-# in a way that changes its output) and aligned to GRID, the encoder's stride.
+# in a way that changes its output) and aligned to GRID, the encoder's stride; the canvases
+# they are packed on are a multiple of SHAPE high (few shapes, each prepared once).
 MARGIN = 32
 GRID = 8
-MIN_CROP = 64
 SHAPE = 32
 # Unexplained pixels are gathered by tiles of TILE pixels (at the flow's size); a tile with
 # fewer than TILE_SHARE of its pixels unexplained is carried whole (the flow's noise).
@@ -67,7 +71,8 @@ TILE_SHARE = 0.1
 # pixel a little less steady): a pixel is unexplained where its input changed by about this
 # many levels, or the flow does not come back within LOOSE_PIXELS.
 CARRY_LEVELS = 12.0
-MAX_CROPS = 6  # more regions than this are joined, those that cost the fewest pixels first
+SPREAD = 2.0
+MAX_CROPS = 24  # more regions than this are joined, those that cost the fewest pixels first
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom in frame pixels (right, bottom open)
 
@@ -120,9 +125,8 @@ class CarryPlanner:
             self.prev, self.reference, self.since_key = now, now.soft, 0
             return FramePlan(index, True, ((0, 0, width, height),), None, None, None)
         flow = Flow.between(cv2, self.dis, now, self.prev)
-        carried = flow.moved(cv2, self.reference)
-        trust = flow.trust(cv2, now.soft, carried)  # the blending's, for keyframes
-        carry_trust = flow.trust(cv2, now.soft, carried, CARRY_LEVELS, loose=True)
+        carried = flow.moved(cv2, self.reference, cubic=True)
+        carry_trust = flow.trust(cv2, now.soft, carried, CARRY_LEVELS, loose=True, spread=SPREAD)
         untrusted = carry_trust < UNTRUSTED
         self.since_key += 1
         boxes: tuple[Box, ...] = ()
@@ -130,13 +134,14 @@ class CarryPlanner:
         if not key:
             boxes = self._boxes(untrusted, width, height)
             key = sum((r - x) * (b - y) for x, y, r, b in boxes) > KEY_AREA * width * height
-        if key:
+        if key:  # blended as temporal blending does, where the carried pixels still hold
             self.since_key = 0
             boxes = ((0, 0, width, height),)
-            fresh_small = 1.0 - self.blend * trust
+            trust = flow.trust(cv2, now.soft, flow.moved(cv2, self.prev.soft))
+            fresh_small = 1.0 - self.blend * trust * carry_trust
         else:
-            fresh_small = np.zeros_like(trust)
-            scale_x, scale_y = trust.shape[1] / width, trust.shape[0] / height
+            fresh_small = np.zeros_like(carry_trust)
+            scale_x, scale_y = carry_trust.shape[1] / width, carry_trust.shape[0] / height
             for left, top, right, bottom in boxes:
                 rows = slice(math.floor(top * scale_y), math.ceil(bottom * scale_y))
                 cols = slice(math.floor(left * scale_x), math.ceil(right * scale_x))
@@ -148,9 +153,9 @@ class CarryPlanner:
         return FramePlan(index, key, boxes, map_x, map_y, fresh)
 
     def _boxes(self, untrusted: np.ndarray, width: int, height: int) -> tuple[Box, ...]:
-        """Crops (frame pixels, aligned, with margins) covering the unexplained regions: the
-        TILE-pixel tiles (at the flow's size) of which more than TILE_SHARE is unexplained,
-        joined where they touch."""
+        """Crops (frame pixels, aligned to GRID) covering the unexplained regions and MARGIN
+        around them: the TILE-pixel tiles (at the flow's size) of which more than TILE_SHARE
+        is unexplained, grown by the margin, then covered by boxes that do not overlap."""
         small_h, small_w = untrusted.shape
         rows, cols = math.ceil(small_h / TILE), math.ceil(small_w / TILE)
         padded = np.zeros((rows * TILE, cols * TILE), np.float32)
@@ -159,10 +164,12 @@ class CarryPlanner:
         dirty = (share > TILE_SHARE).astype(np.uint8)
         if not dirty.any():
             return ()
-        sx, sy = width / small_w * TILE, height / small_h * TILE
+        sx, sy = width / small_w * TILE, height / small_h * TILE  # a tile, in frame pixels
+        reach_x, reach_y = math.ceil(MARGIN / sx), math.ceil(MARGIN / sy)
+        grown = self.cv2.dilate(dirty, np.ones((2 * reach_y + 1, 2 * reach_x + 1), np.uint8))
         boxes = [
-            _grown((c0 * sx, r0 * sy, c1 * sx, r1 * sy), width, height)
-            for r0, c0, r1, c1 in _cover(dirty, 0, 0, rows, cols)
+            _aligned((c0 * sx, r0 * sy, c1 * sx, r1 * sy), width, height)
+            for r0, c0, r1, c1 in _cover(grown, 0, 0, rows, cols)
         ]
         while len(boxes) > MAX_CROPS:  # join the two whose joining adds the fewest pixels
             pairs = itertools.combinations(range(len(boxes)), 2)
@@ -172,22 +179,13 @@ class CarryPlanner:
         return tuple(boxes)
 
 
-def _grown(region: tuple[float, float, float, float], width: int, height: int) -> Box:
-    """A region grown by MARGIN, aligned to GRID, inside the frame, its sides rounded up to
-    multiples of SHAPE (at least MIN_CROP): few distinct shapes, each compiled once."""
+def _aligned(region: tuple[float, float, float, float], width: int, height: int) -> Box:
+    """A region's box on the encoder's GRID, inside the frame."""
     left, top, right, bottom = region
-    x0, x1 = _span(left, right, width)
-    y0, y1 = _span(top, bottom, height)
+    x0, y0 = (max(0, math.floor(v / GRID) * GRID) for v in (left, top))
+    x1 = min(width, math.ceil(right / GRID) * GRID)
+    y1 = min(height, math.ceil(bottom / GRID) * GRID)
     return x0, y0, x1, y1
-
-
-def _span(start: float, end: float, limit: int) -> tuple[int, int]:
-    lo = max(0, math.floor((start - MARGIN) / GRID) * GRID)
-    hi = min(limit, math.ceil((end + MARGIN) / GRID) * GRID)
-    size = min(limit, max(MIN_CROP, math.ceil((hi - lo) / SHAPE) * SHAPE))
-    hi = min(limit, lo + size)
-    lo = max(0, (hi - size) // GRID * GRID)
-    return lo, min(limit, lo + size)
 
 
 def _area(box: Box) -> int:
@@ -248,6 +246,37 @@ def compose(
         canvas[top:bottom, left:right] = new
     out += plan.fresh[..., None] * (canvas - out)
     return out
+
+
+Place = tuple[int, int, int]  # canvas, left, top
+
+
+def pack(sizes: list[tuple[int, int]], width: int, height: int) -> tuple[list[Place], list[int]]:
+    """Crops of `sizes` (w, h each, none wider than `width`) laid side by side on canvases
+    `width` wide and at most `height` high (shelves, the tallest crops first; every crop at a
+    multiple of GRID): where each goes, and each canvas's height (a multiple of SHAPE, or
+    `height`). A call through the networks costs about as much as ten thousand pixels, so
+    the crops of many frames go through together, a canvas at a time. A crop's margin keeps
+    its neighbours on the canvas as far from its middle as the frame's own pixels around it
+    were: what the networks make there is what they make of the crop alone."""
+    order = sorted(range(len(sizes)), key=lambda k: (-sizes[k][1], -sizes[k][0]))
+    places: list[Place] = [(0, 0, 0)] * len(sizes)
+    used: list[int] = []  # the height used on each canvas
+    canvas, shelf_top, shelf_h, x = -1, 0, 0, width  # no shelf yet
+    for k in order:
+        w, h = sizes[k]
+        step = math.ceil(w / GRID) * GRID
+        if x + w > width:  # a new shelf, on this canvas or the next
+            shelf_top += math.ceil(shelf_h / GRID) * GRID
+            if canvas < 0 or shelf_top + h > height:
+                canvas, shelf_top = canvas + 1, 0
+                used.append(0)
+            x, shelf_h = 0, h
+        places[k] = (canvas, x, shelf_top)
+        used[canvas] = max(used[canvas], shelf_top + h)
+        x += step
+    heights = [min(height, math.ceil(u / SHAPE) * SHAPE) for u in used]
+    return places, heights
 
 
 T = TypeVar("T")

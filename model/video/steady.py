@@ -170,8 +170,8 @@ def _carried(
     """Keyframes through the networks, the frames between them carried (`model.video.carry`).
 
     Frames are planned in order; once `batch` keyframes (or LOOKAHEAD × `batch` frames) are
-    planned, the keyframes go through the networks in one batch and each crop on its own, and
-    the planned frames are composed and yielded in order."""
+    planned, the keyframes and the crops go through the networks in batches of one size each,
+    and the planned frames are composed and yielded in order."""
     cv2 = optical_flow()
     assert cv2 is not None  # checked by the caller
     planner = carry.CarryPlanner(cv2, blend, interval)
@@ -188,29 +188,45 @@ def _carried(
     done = 0
     window: list[tuple[Image.Image, carry.FramePlan]] = []
 
+    def stylize(pictures: list[Image.Image]) -> np.ndarray:
+        return _stylize_batch(
+            stylizer, pictures, style_stats, alpha, content_stats, None, 0.0, 0.0
+        )[0]
+
     def flush() -> Iterator[Image.Image]:
         nonlocal previous, done
-        keys = [frame for frame, plan in window if plan.key]
-        key_out: list[np.ndarray] = []
+        # keyframes in batches; the crops of every frame of the window packed onto canvases
+        # of the frame's width, canvases of one height in batches (a call costs about as much
+        # as ten thousand pixels: most crops cost little more than their call)
+        parts: list[list[np.ndarray]] = [[] for _ in window]
+        keys = [i for i, (_, plan) in enumerate(window) if plan.key]
         for start in range(0, len(keys), batch):
-            out, _ = _stylize_batch(
-                stylizer, keys[start : start + batch], style_stats, alpha, content_stats,
-                None, 0.0, 0.0,
-            )  # fmt: skip
-            key_out.extend(out)
-        next_key = iter(key_out)
-        for frame, plan in window:
-            if plan.key:
-                parts = [next(next_key)]
-            else:
-                parts = [
-                    _stylize_batch(
-                        stylizer, [frame.crop(box)], style_stats, alpha, content_stats,
-                        None, 0.0, 0.0,
-                    )[0][0]
-                    for box in plan.boxes
-                ]  # fmt: skip
-            previous = carry.compose(plan, previous, parts, cv2)
+            chunk = keys[start : start + batch]
+            out = stylize([window[i][0] for i in chunk])
+            for i, pixels in zip(chunk, out, strict=True):
+                parts[i] = [pixels]
+        crops = [
+            (i, box) for i, (_, plan) in enumerate(window) if not plan.key for box in plan.boxes
+        ]
+        if crops:
+            width, height = window[0][0].size
+            sizes = [(right - left, bottom - top) for _, (left, top, right, bottom) in crops]
+            places, heights = carry.pack(sizes, width, height)
+            canvases = [Image.new("RGB", (width, h)) for h in heights]
+            for (i, box), (c, x, y) in zip(crops, places, strict=True):
+                canvases[c].paste(window[i][0].crop(box), (x, y))
+            painted: list[np.ndarray] = [np.empty(0)] * len(canvases)
+            for h in set(heights):
+                same = [c for c, ch in enumerate(heights) if ch == h]
+                for start in range(0, len(same), batch):
+                    chunk = same[start : start + batch]
+                    out = stylize([canvases[c] for c in chunk])
+                    for c, pixels in zip(chunk, out, strict=True):
+                        painted[c] = pixels
+            for (i, _), (w, h), (c, x, y) in zip(crops, sizes, places, strict=True):
+                parts[i].append(painted[c][y : y + h, x : x + w])
+        for (_, plan), made in zip(window, parts, strict=True):
+            previous = carry.compose(plan, previous, made, cv2)
             yield Image.fromarray(np.clip(previous, 0, 255).round().astype(np.uint8))
         done += len(window)
         window.clear()

@@ -83,10 +83,15 @@ def lighting_change(width: int, height: int, frames: int, seed: int = 0) -> list
     return out
 
 
+def backdrop(width: int, height: int, seed: int = 0) -> Image.Image:
+    """The still camera's view of the scene: what `object_enters` shows without its shape."""
+    return _view(scene(width, height, seed), _whole(width, height), (width, height))
+
+
 def object_enters(width: int, height: int, frames: int, seed: int = 0) -> list[Image.Image]:
     """A still scene that a dark, soft-edged shape (a person, say) walks into from the left,
     slowing to a stop a third of the way across."""
-    base = np.asarray(_view(scene(width, height, seed), _whole(width, height), (width, height)))
+    base = np.asarray(backdrop(width, height, seed))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     radius = 0.3 * height
     out = []

@@ -131,8 +131,8 @@ class Flow:
     map_x: np.ndarray
     map_y: np.ndarray
     keep: np.ndarray
-    # (h, w) bool: inside the previous frame, and forward after backward within a looser
-    # bound, LOOSE_PIXELS (what carrying asks of the flow: it checks the result as well)
+    # (h, w) bool: within LOOSE_PIXELS of the previous frame, and forward after backward
+    # within that too (what carrying asks of the flow: it checks the result as well)
     loose: np.ndarray
     back_x: np.ndarray  # the flow itself, map − grid
     back_y: np.ndarray
@@ -154,12 +154,18 @@ class Flow:
         bound = FB_RELATIVE * spread
         inside = (map_x >= 0) & (map_x <= small_w - 1) & (map_y >= 0) & (map_y <= small_h - 1)
         keep = (loop < bound + (FB_PIXELS * now.scale) ** 2) & inside
-        loose = (loop < bound + (LOOSE_PIXELS * now.scale) ** 2) & inside
+        # loosely: a pixel at the edge may come from a little beyond it (its neighbour's value)
+        slack = LOOSE_PIXELS * now.scale
+        near = (map_x >= -slack) & (map_x <= small_w - 1 + slack)
+        near &= (map_y >= -slack) & (map_y <= small_h - 1 + slack)
+        loose = (loop < bound + slack**2) & near
         return cls(map_x, map_y, keep, loose, back_x, back_y)
 
-    def moved(self, cv2: ModuleType, image: np.ndarray) -> np.ndarray:
-        """`image` of the previous frame (at the analysis' size) moved onto this one."""
-        return cv2.remap(image, self.map_x, self.map_y, cv2.INTER_LINEAR)
+    def moved(self, cv2: ModuleType, image: np.ndarray, cubic: bool = False) -> np.ndarray:
+        """`image` of the previous frame (at the analysis' size) moved onto this one (bicubic:
+        blurs less where it is moved frame after frame)."""
+        how = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
+        return cv2.remap(image, self.map_x, self.map_y, how, borderMode=cv2.BORDER_REPLICATE)
 
     def trust(
         self,
@@ -168,11 +174,19 @@ class Flow:
         moved: np.ndarray,
         levels: float = CHANGE_LEVELS,
         loose: bool = False,
+        spread: float = 0.0,
     ) -> np.ndarray:
         """(h, w) float32 in [0, 1]: 1 where the flow explains `soft` from `moved` (both
         (h, w, 3) float32, blurred; `moved` already moved onto this frame), falling with the
-        largest channel's change (exp(−(Δ / levels)²)), 0 where `keep` (or `loose`) is not."""
-        red, green, blue = cv2.split(cv2.absdiff(soft, moved))
+        largest channel's change (exp(−(Δ / levels)²)), 0 where `keep` (or `loose`) is not.
+        `spread` > 0 averages the change, with its sign, over a Gaussian of that σ first: a
+        texture moved a fraction of a pixel off changes both ways and averages out, something
+        that came or went changes one way and does not."""
+        if spread > 0.0:
+            diff = cv2.GaussianBlur(cv2.subtract(soft, moved), (0, 0), spread)
+            red, green, blue = cv2.split(np.abs(diff))
+        else:
+            red, green, blue = cv2.split(cv2.absdiff(soft, moved))
         change = cv2.max(cv2.max(red, green), blue)  # (h, w), 8-bit levels
         w = np.exp(-np.square(change / levels))
         w[~(self.loose if loose else self.keep)] = 0.0

@@ -31,7 +31,10 @@ def test_an_animation_at_a_capped_rate_keeps_its_length(stylizer: Stylizer) -> N
     info = probe(out.data)
     assert (info.width, info.height, info.frames) == (72, 48, 20)
     assert info.fps == pytest.approx(10) and info.duration == pytest.approx(2.0, abs=1 / 10)
-    assert calls == [(8, 20), (16, 20), (20, 20)]
+    # after each window of frames through the networks (carried frames come in windows of
+    # up to two batches)
+    assert len(calls) >= 2 and calls[-1] == (20, 20)
+    assert all(a[0] < b[0] for a, b in zip(calls, calls[1:], strict=False)), calls
 
 
 def test_a_video_keeps_its_sound_as_long_as_it_was(stylizer: Stylizer) -> None:
