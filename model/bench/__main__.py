@@ -6,7 +6,7 @@
     python -m model.bench memory --megapixels 12 [--device cpu] [--plain] [--tile-size N]
         [--tile-above PIXELS] [--engine auto|openvino|torch]
     python -m model.bench variants [--device cuda] [--sizes 512] [--batch B] [--variants K,K]
-    python -m model.bench video [...]    # the clip flicker table: python -m model.video.bench
+    python -m model.bench video [...]    # the clip tables: python -m model.video.bench
 
 The speed table times one content–style pair (both encoder passes, AdaIN in float32, the
 decoder) for each square size, plain and fast interleaved so that a busy machine slows both

@@ -14,9 +14,8 @@ explain goes through the networks:
   how little they are trusted. Steady colours make this possible: every frame is normalised
   with the clip's statistics, so a crop stylizes as the same part of the whole frame would
   (the crops are aligned to the encoder's 8-pixel grid, with a margin for its receptive
-  field). A call through the networks costs about as much as ten thousand pixels, so the
-  crops of many frames are packed side by side on a few canvases (`pack`) and go through
-  together.
+  field). Each call through the networks has a fixed cost, so the crops of many frames are
+  packed side by side on a few canvases (`pack`) and go through together.
 
 What the flow explains is judged against what the carried pixels were made from, not against
 the previous input frame: a reference (the input, blurred, at the flow's size) is carried
@@ -255,8 +254,8 @@ def pack(sizes: list[tuple[int, int]], width: int, height: int) -> tuple[list[Pl
     """Crops of `sizes` (w, h each, none wider than `width`) laid side by side on canvases
     `width` wide and at most `height` high (shelves, the tallest crops first; every crop at a
     multiple of GRID): where each goes, and each canvas's height (a multiple of SHAPE, or
-    `height`). A call through the networks costs about as much as ten thousand pixels, so
-    the crops of many frames go through together, a canvas at a time. A crop's margin keeps
+    `height`). Each call through the networks has a fixed cost, so the crops of many frames
+    go through together, a canvas at a time. A crop's margin keeps
     its neighbours on the canvas as far from its middle as the frame's own pixels around it
     were: what the networks make there is what they make of the crop alone."""
     order = sorted(range(len(sizes)), key=lambda k: (-sizes[k][1], -sizes[k][0]))

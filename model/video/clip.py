@@ -45,16 +45,17 @@ from model.video.temporal import WEIGHT
 
 log = logging.getLogger(__name__)
 
-# Seconds per output pixel, end to end (decoding, samples, networks, encoding). CPU: measured
-# with stylize_clip on the fast bf16 path, 2 threads of a Zen 5 shared with other jobs: 45 s
-# for 48 frames of 640×360 (3.9 µs a pixel; the networks alone, `python -m model.video.bench`,
-# 2.4–2.7), scaled by the thread count, which is what the convolutions use. CUDA: a rough
-# figure for a current data-centre GPU on the fp16 path, not yet measured.
-SECONDS_PER_PIXEL = {"cpu": 3.9e-6 * 2, "cuda": 2.5e-8}
-# Temporal blending runs on the CPU whatever the device (the optical flow both ways, the warps):
-# 40–58 ms a 640×360 frame in `python -m model.video.bench` on 2 threads of a Zen 3 shared
-# with other jobs, about 1 % of the networks there; next to a GPU's (the guess above), most.
-BLEND_SECONDS_PER_PIXEL = 2.2e-7
+# Seconds per output pixel, end to end (decoding, samples, networks, carrying, encoding).
+# CPU: the slowest generated clip of `python -m model.video.bench` end to end, the camera pan
+# (keyframes every few frames), on the OpenVINO bf16 path, 2 threads of a Zen 4: 43.6 s for
+# 96 frames of 640×360 (2.0 µs a pixel; the lighting change costs a third of that), scaled by the
+# thread count, which is what the convolutions use. CUDA: a rough figure for a current
+# data-centre GPU on the fp16 path, not yet measured.
+SECONDS_PER_PIXEL = {"cpu": 2.0e-6 * 2, "cuda": 2.5e-8}
+# The optical flow and the carrying's planning run on the CPU whatever the device: 40–58 ms a
+# 640×360 frame on 2 threads of a Zen 3 shared with other jobs. On a GPU they run beside the
+# networks, so a clip there takes the longer of the two.
+FLOW_SECONDS_PER_PIXEL = 2.2e-7
 FIXED_SECONDS = {"cpu": 2.0, "cuda": 1.0}  # decoding, the style, sampling, encoding
 # At most this many pixels go through the networks at once: `batch` frames of 640×360, fewer
 # of larger frames (2 of 1280×720, 1 of 1920×1080), so memory stays that of a 360p batch.
@@ -165,13 +166,15 @@ def stylize_clip(
 
 def estimate_seconds(frames: int, width: int, height: int, device: torch.device) -> float:
     """Roughly how long `stylize_clip` takes for `frames` output frames of width × height:
-    a fixed part plus a measured cost per output pixel: the networks (on the CPU scaled by the
-    inverse of torch's thread count) and the temporal blending, on by default."""
+    a fixed part plus a measured cost per output pixel (on the CPU scaled by the inverse of
+    torch's thread count; on a GPU at least the optical flow's, which runs beside it)."""
     kind = "cuda" if device.type == "cuda" else "cpu"
     per_pixel = SECONDS_PER_PIXEL[kind]
     if kind == "cpu":
         per_pixel /= max(1, torch.get_num_threads())
-    return FIXED_SECONDS[kind] + frames * width * height * (per_pixel + BLEND_SECONDS_PER_PIXEL)
+    else:
+        per_pixel = max(per_pixel, FLOW_SECONDS_PER_PIXEL)
+    return FIXED_SECONDS[kind] + frames * width * height * per_pixel
 
 
 def mosaic(frames: list[Image.Image]) -> Image.Image:

@@ -196,8 +196,8 @@ def _carried(
     def flush() -> Iterator[Image.Image]:
         nonlocal previous, done
         # keyframes in batches; the crops of every frame of the window packed onto canvases
-        # of the frame's width, canvases of one height in batches (a call costs about as much
-        # as ten thousand pixels: most crops cost little more than their call)
+        # of the frame's width, canvases of one height in batches (each call has a fixed cost,
+        # which a small crop alone would pay for few pixels)
         parts: list[list[np.ndarray]] = [[] for _ in window]
         keys = [i for i, (_, plan) in enumerate(window) if plan.key]
         for start in range(0, len(keys), batch):

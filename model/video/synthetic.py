@@ -14,14 +14,19 @@ known, and what a stylization adds from frame to frame is flicker.
 - `object_enters`: a dark shape walking into a still scene and stopping.
 - `still_scene`: a fixed camera with sensor noise and one small object crossing the view.
 
-`clip_bytes` writes frames as an H.264 MP4 for tests that need a real file.
+`clip_bytes` writes frames as an H.264 MP4 for tests that need a real file; so does the
+command line, for trying the clip commands on them:
+
+    python -m model.video.synthetic NAME OUT.mp4 [--seconds 4] [--size 360] [--seed 0]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 from collections.abc import Sequence
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -165,3 +170,21 @@ def clip_bytes(frames: Sequence[Image.Image], fps: float = 12) -> bytes:
             out.mux(stream.encode(av.VideoFrame.from_image(img)))
         out.mux(stream.encode())
     return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m model.video.synthetic", description=__doc__)
+    p.add_argument("name", choices=CLIPS)
+    p.add_argument("output", type=Path)
+    p.add_argument("--seconds", type=float, default=4.0, help="at 24 fps")
+    p.add_argument("--size", type=int, default=360, help="the shorter side (16:9)")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    width = round(args.size * 16 / 9 / 2) * 2  # even, as H.264 wants
+    frames = make_clip(args.name, width, args.size, max(1, round(args.seconds * 24)), args.seed)
+    args.output.write_bytes(clip_bytes(frames, fps=24))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

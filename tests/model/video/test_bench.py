@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,14 @@ def test_each_generated_clip_moves_and_has_its_size(name: str) -> None:
 def test_generated_frames_make_a_real_clip() -> None:
     info = probe(synthetic.clip_bytes(synthetic.camera_motion(64, 36, 6), fps=12))
     assert (info.width, info.height, info.frames) == (64, 36, 6)
+
+
+def test_the_command_line_writes_a_generated_clip(tmp_path: Path) -> None:
+    out = tmp_path / "pan.mp4"
+    cmd = [sys.executable, "-m", "model.video.synthetic", "camera_motion", str(out)]
+    subprocess.run(cmd + ["--seconds", "0.5", "--size", "36"], check=True, timeout=60)
+    info = probe(out.read_bytes())
+    assert (info.width, info.height, info.frames) == (64, 36, 12)
 
 
 def test_the_bench_prints_a_row_per_clip() -> None:
