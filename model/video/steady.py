@@ -195,36 +195,35 @@ def _carried(
 
     def flush() -> Iterator[Image.Image]:
         nonlocal previous, done
-        # keyframes in batches; the crops of every frame of the window packed onto canvases
-        # of the frame's width, canvases of one height in batches (each call has a fixed cost,
-        # which a small crop alone would pay for few pixels)
-        parts: list[list[np.ndarray]] = [[] for _ in window]
-        keys = [i for i, (_, plan) in enumerate(window) if plan.key]
-        for start in range(0, len(keys), batch):
-            chunk = keys[start : start + batch]
-            out = stylize([window[i][0] for i in chunk])
-            for i, pixels in zip(chunk, out, strict=True):
-                parts[i] = [pixels]
+        # the keyframes whole, and the crops of every other frame of the window packed onto
+        # canvases of the frame's width (each call has a fixed cost, which a small crop alone
+        # would pay for few pixels); pictures of one size go through `batch` at a time
+        pictures: list[Image.Image] = [frame for frame, plan in window if plan.key]
+        keys = len(pictures)  # the canvases follow the keyframes
         crops = [
             (i, box) for i, (_, plan) in enumerate(window) if not plan.key for box in plan.boxes
         ]
+        sizes = [(right - left, bottom - top) for _, (left, top, right, bottom) in crops]
+        places: list[carry.Place] = []
         if crops:
             width, height = window[0][0].size
-            sizes = [(right - left, bottom - top) for _, (left, top, right, bottom) in crops]
             places, heights = carry.pack(sizes, width, height)
             canvases = [Image.new("RGB", (width, h)) for h in heights]
             for (i, box), (c, x, y) in zip(crops, places, strict=True):
                 canvases[c].paste(window[i][0].crop(box), (x, y))
-            painted: list[np.ndarray] = [np.empty(0)] * len(canvases)
-            for h in set(heights):
-                same = [c for c, ch in enumerate(heights) if ch == h]
-                for start in range(0, len(same), batch):
-                    chunk = same[start : start + batch]
-                    out = stylize([canvases[c] for c in chunk])
-                    for c, pixels in zip(chunk, out, strict=True):
-                        painted[c] = pixels
-            for (i, _), (w, h), (c, x, y) in zip(crops, sizes, places, strict=True):
-                parts[i].append(painted[c][y : y + h, x : x + w])
+            pictures += canvases
+        painted: list[np.ndarray] = [np.empty(0)] * len(pictures)
+        for size in {picture.size for picture in pictures}:
+            same = [k for k, picture in enumerate(pictures) if picture.size == size]
+            for start in range(0, len(same), batch):
+                chunk = same[start : start + batch]
+                out = stylize([pictures[k] for k in chunk])
+                for k, pixels in zip(chunk, out, strict=True):
+                    painted[k] = pixels
+        made_key = iter(painted[:keys])
+        parts = [[next(made_key)] if plan.key else [] for _, plan in window]
+        for (i, _), (w, h), (c, x, y) in zip(crops, sizes, places, strict=True):
+            parts[i].append(painted[keys + c][y : y + h, x : x + w])
         for (_, plan), made in zip(window, parts, strict=True):
             previous = carry.compose(plan, previous, made, cv2)
             yield Image.fromarray(np.clip(previous, 0, 255).round().astype(np.uint8))
