@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import sys
 
-from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.health import check_health
-from worker.redis_url import DEFAULT_URL, RedisUrlError, check_url, redacted, with_password
+from worker.redis_connection import sync_client
+from worker.redis_url import RedisUrlError, address_from_environ
 
 
 def fail(message: str) -> int:
@@ -24,17 +24,15 @@ def fail(message: str) -> int:
 
 def health() -> int:
     """`python -m bot health`: exit 0 while the running bot's heartbeat is recent."""
-    url = os.environ.get("REDIS_URL") or DEFAULT_URL
     try:
-        check_url(url)
+        address = address_from_environ(os.environ)
     except RedisUrlError as e:
-        return fail(f"configuration error: REDIS_URL: {e}")
-    address = with_password(url, os.environ.get("REDIS_PASSWORD"))
+        return fail(f"configuration error: {e}")
     try:
-        with Redis.from_url(address, socket_connect_timeout=3, socket_timeout=3) as redis:
+        with sync_client(address, socket_connect_timeout=3, socket_timeout=3) as redis:
             alive, why = check_health(redis)
     except (RedisConnectionError, RedisTimeoutError, OSError) as e:
-        return fail(f"cannot reach Redis at {redacted(url)}: {e}")
+        return fail(f"cannot reach {address.describe()}: {e}")
     print(f"bot: {why}", file=sys.stdout if alive else sys.stderr)
     return 0 if alive else 1
 

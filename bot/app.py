@@ -39,10 +39,11 @@ from bot.polling import UpdatePoller
 from bot.presets import PresetLibrary
 from bot.progress import ProgressLoop
 from bot.queues import Queues
-from bot.redis_clients import async_client, async_options, sync_client
+from bot.redis_clients import async_client, sync_client
 from bot.submission import Submitter
 from bot.update_loop import UpdateLoop
 from bot.webhook import WebhookIntake, shared_secret, webhook_path
+from worker.replication import AsyncReplication
 
 log = logging.getLogger(__name__)
 FSM_PREFIX = "adain:fsm"
@@ -82,21 +83,24 @@ class BotApp:
 
     def __init__(self, config: BotConfig) -> None:
         self.config = config
-        # Clients that reconnect after a Redis restart (bot/redis_clients.py).
-        self.redis = async_client(config.redis_address())
-        self.sync_redis = sync_client(config.redis_address())  # RQ's API is synchronous
+        # Clients that reconnect after a Redis restart or a failover (bot/redis_clients.py).
+        address, wait = config.redis_address(), config.redis_wait_timeout
+        self.redis = async_client(address, wait)
+        self.sync_redis = sync_client(address, wait)  # RQ's API is synchronous
+        # What Telegram or a user is told waits for a replica (worker/replication.py).
+        self.replication = AsyncReplication(
+            self.redis, config.redis_wait_replicas, config.redis_wait_timeout
+        )
         api = TelegramAPIServer.from_base(config.telegram_api_url)
         self.bot = Bot(config.bot_token.get_secret_value(), session=BotApiSession(api=api))
         self.i18n = load_i18n(config.default_locale)
         queues = Queues.on(self.sync_redis)
         self.store = JobStore(self.redis)
         images = ImageStore(self.redis, config.max_download_bytes)
-        submitter = Submitter(self.store, queues, config.queue_cap)
+        submitter = Submitter(self.store, queues, config.queue_cap, self.replication)
         # Its own connection pool: the dispatcher closes the storage when polling stops.
-        storage = RedisStorage.from_url(
-            config.redis_address(),
-            connection_kwargs=async_options(),
-            key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX),
+        storage = RedisStorage(
+            async_client(address, wait), key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX)
         )
         self.dispatcher = Dispatcher(
             storage=storage,
@@ -119,7 +123,7 @@ class BotApp:
         self.progress = ProgressLoop(
             self.bot, self.store, queues, self.i18n, config.progress_interval
         )
-        self.inbox = UpdateInbox(self.redis)
+        self.inbox = UpdateInbox(self.redis, self.replication)
         allowed = self.dispatcher.resolve_used_update_types()
         self.poller = UpdatePoller(self.bot, self.inbox, config.polling_timeout, allowed)
         self.replica = f"{socket.gethostname()}-{os.getpid()}"

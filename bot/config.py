@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
-from worker.redis_url import DEFAULT_URL, check_url, with_password
+from worker.config import RedisSettings
 
 MB = 1024 * 1024
 
 
-class BotConfig(BaseSettings):
-    """Every knob of the bot process; names are the environment variables, upper-cased."""
+class BotConfig(RedisSettings):
+    """Every knob of the bot process; names are the environment variables, upper-cased (the
+    Redis ones are ``RedisSettings``', shared with the worker)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     bot_token: SecretStr
-    redis_url: str = DEFAULT_URL
-    redis_password: SecretStr | None = None  # any characters; replaces the URL's password
     telegram_api_url: str = "https://api.telegram.org"  # a self-hosted or fake Bot API server
     styles_dir: Path = Path("styles")  # preset style images; names come from the file names
     queue_cap: int = Field(default=200, ge=1)  # queued jobs beyond which users hear "busy"
@@ -43,13 +42,3 @@ class BotConfig(BaseSettings):
     webhook_secret: SecretStr | None = None  # unset: one generated and kept in Redis
     # Seconds the updates in progress get after SIGTERM; below compose's stop_grace_period.
     shutdown_grace: float = Field(default=20.0, ge=0)
-
-    @field_validator("redis_url")
-    @classmethod
-    def _a_redis_url(cls, url: str) -> str:
-        return check_url(url)
-
-    def redis_address(self) -> str:
-        """The URL the clients connect with: REDIS_URL with REDIS_PASSWORD quoted into it."""
-        password = self.redis_password.get_secret_value() if self.redis_password else None
-        return with_password(self.redis_url, password)

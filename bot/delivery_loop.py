@@ -3,7 +3,8 @@
 Guarantees: an entry is acknowledged only after Telegram accepted its answer (or refused it for
 good, and the user was told when they can be); entries left unacknowledged by a previous run
 are re-read first; a job is answered once even when its entry is read twice (a "sent" marker is
-set before the acknowledgement).
+set before the acknowledgement). An acknowledged entry is deleted: the stream holds only the
+answers not sent yet.
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ class DeliveryLoop:
             event = DeliveryEvent.from_fields(fields or {})
         except (KeyError, ValueError) as e:
             log.error("delivery: malformed entry %s dropped: %s", entry_id, e)
-            await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
+            await self._acknowledge(entry_id)
             return
         record = await self.store.load(event.job)
         reachable = True
@@ -163,7 +164,14 @@ class DeliveryLoop:
                 reachable = await self._send_until_done(event, record)
             await self.store.mark_sent(event.job)
         await self._clean_up(event, record if reachable else None)
-        await self.redis.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
+        await self._acknowledge(entry_id)
+
+    async def _acknowledge(self, entry_id: bytes) -> None:
+        """The entry is done with: acknowledge it and delete it from the stream."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
+            pipe.xdel(contract.DELIVERY_STREAM, entry_id)
+            await pipe.execute()
 
     async def _send_until_done(self, event: DeliveryEvent, record: JobRecord | None) -> bool:
         """Send the answer; wait out flood control and outages; never give up silently.

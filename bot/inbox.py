@@ -9,7 +9,9 @@ updates for about a day), and what was recorded but not handled is read again.
 
 An update is recorded once: a marker per ``update_id``, set in the same Lua script as the
 stream entry, makes Telegram's repeats (after a restart, or a webhook answer that got lost)
-no-ops for ``RECORDED_TTL``.
+no-ops for ``RECORDED_TTL``. Where Redis has replicas, an update is recorded only once one
+holds it too (``worker/replication.py``): a failover right after the answer to Telegram loses
+nothing either.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+from worker.replication import AsyncReplication
 
 STREAM = "adain:bot:updates"
 GROUP = "handlers"
@@ -52,8 +56,9 @@ class Entry:
 class UpdateInbox:
     """Record updates once; hand them out through the consumer group; remove handled ones."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, replication: AsyncReplication | None = None) -> None:
         self.redis = redis
+        self.replication = replication or AsyncReplication(redis)
         self._record_once = redis.register_script(_RECORD_ONCE)
 
     async def ensure_group(self) -> None:
@@ -65,12 +70,15 @@ class UpdateInbox:
                 raise
 
     async def record(self, update: dict[str, Any]) -> bool:
-        """Keep an update Telegram sent; False when it was recorded before."""
+        """Keep an update Telegram sent; False when it was recorded before. Raises
+        ``NotReplicated`` (a ``TimeoutError`` of redis') when no replica confirmed it in time:
+        Telegram must not be told, and sends it again."""
         update_id = int(update["update_id"])
         entry = await self._record_once(
             keys=[recorded_key(update_id), STREAM],
             args=[RECORDED_TTL, STREAM_MAXLEN, update_id, json.dumps(update)],
         )
+        await self.replication.confirm()  # a repeat too: the first copy may not be there yet
         return entry is not None
 
     async def pending(self, count: int = 100) -> list[Entry]:

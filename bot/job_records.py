@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from rq.job import Job
 
 from worker import contract
 from worker.contract import JobRequest
@@ -19,6 +20,19 @@ ACTIVE_JOBS = "adain:bot:active"  # set of job ids whose result the chat still w
 IN_FLIGHT_TTL = contract.JOB_TIMEOUT * (contract.JOB_RETRIES + 1) + 300
 SENT_TTL = 7 * 24 * 3600
 
+# KEYS: the chat's in-flight marker. ARGV: the job, the marker's TTL, RQ's job key prefix.
+# The chat is free, or held by a job RQ does not have: its enqueue was lost (a failover took
+# the master before a replica had it) or it ended long ago; a held chat's job is always in RQ
+# from its enqueue to its delivery, and a chat's submissions run one at a time.
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+local holder = redis.call('GET', KEYS[1])
+if holder and redis.call('EXISTS', ARGV[3] .. holder) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 2
+end
+return 0
+"""
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -65,6 +79,7 @@ class JobStore:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._claim = redis.register_script(_CLAIM)
 
     async def save(self, record: JobRecord) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -93,8 +108,13 @@ class JobStore:
 
     async def claim_chat(self, chat_id: int, job_id: str) -> bool:
         """Mark the chat busy with this job; False when another job is already in flight."""
-        key = in_flight_key(chat_id)
-        return bool(await self.redis.set(key, job_id, nx=True, ex=IN_FLIGHT_TTL))
+        prefix = Job.redis_job_namespace_prefix
+        claimed = await self._claim(
+            keys=[in_flight_key(chat_id)], args=[job_id, IN_FLIGHT_TTL, prefix]
+        )
+        if claimed == 2:
+            log.warning("chat %s: its claim by a job RQ does not have is taken over", chat_id)
+        return bool(claimed)
 
     async def keep_claim(self, chat_id: int) -> None:
         await self.redis.expire(in_flight_key(chat_id), IN_FLIGHT_TTL)

@@ -14,7 +14,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.app import BotApp
 from bot.config import BotConfig
 from bot.redaction import configure_logging
-from worker.redis_url import redacted
 
 
 def fail(message: str) -> int:
@@ -48,7 +47,7 @@ def launch() -> int:
     try:
         asyncio.run(app.run())
     except (RedisConnectionError, RedisTimeoutError, OSError) as e:
-        return fail(f"cannot reach Redis at {redacted(config.redis_url)}: {e}")
+        return fail(f"cannot reach {config.redis_address().describe()}: {e}")
     except TelegramUnauthorizedError:
         return fail(f"the Bot API at {config.telegram_api_url} refused BOT_TOKEN (Unauthorized)")
     except TelegramNetworkError as e:

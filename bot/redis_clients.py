@@ -6,12 +6,13 @@ be lost, and a background loop would stop the bot. These clients reconnect and s
 command again, for a few seconds; longer outages still raise and are handled by the loops.
 
 Only ``ConnectionError`` is retried, not timeouts: a refused or closed connection means the
-command never reached Redis, while after a timeout it may have run.
+command never reached Redis, while after a timeout it may have run. Every command has a
+timeout, so that a Redis that stops answering (a network cut, a frozen host) fails the commands
+waiting on it instead of holding them forever; with Sentinel, the next connection then reaches
+the new master (``worker/redis_connection.py``).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
@@ -20,23 +21,33 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from worker import redis_connection
+from worker.redis_url import RedisAddress
+
 RETRIES = 7  # tries again after 0.1, 0.2, 0.4, 0.8, 1.6, 2 and 2 s: about 7 s in all
 BACKOFF_BASE = 0.05  # seconds; the wait before try n is BACKOFF_BASE * 2**n, at most the cap
 BACKOFF_CAP = 2.0
+# Seconds a command may take: above the longest blocking read (2 s) and REDIS_WAIT_TIMEOUT.
+COMMAND_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
 
 
-def async_options() -> dict[str, Any]:
-    """Keyword arguments for an asyncio client or connection pool (aiogram's storage too)."""
+def _timeouts(wait_timeout: float) -> dict[str, float]:
+    return {
+        "socket_timeout": max(COMMAND_TIMEOUT, wait_timeout + 5.0),
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+    }
+
+
+def async_client(address: RedisAddress, wait_timeout: float = 1.0) -> AsyncRedis:
+    """An asyncio client (a pool of its own: aiogram's storage gets one too)."""
     backoff = ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE)
-    return {"retry": AsyncRetry(backoff, RETRIES, supported_errors=(RedisConnectionError,))}
+    retry = AsyncRetry(backoff, RETRIES, supported_errors=(RedisConnectionError,))
+    return redis_connection.async_client(address, retry=retry, **_timeouts(wait_timeout))
 
 
-def async_client(url: str) -> AsyncRedis:
-    return AsyncRedis.from_url(url, **async_options())
-
-
-def sync_client(url: str) -> Redis:
+def sync_client(address: RedisAddress, wait_timeout: float = 1.0) -> Redis:
     """The blocking client that RQ's API needs."""
     backoff = ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE)
     retry = Retry(backoff, RETRIES, supported_errors=(RedisConnectionError,))
-    return Redis.from_url(url, retry=retry)
+    return redis_connection.sync_client(address, retry=retry, **_timeouts(wait_timeout))

@@ -16,6 +16,7 @@ from bot.job_records import JobRecord, JobStore
 from bot.queues import Queues
 from worker import contract
 from worker.contract import JobRequest
+from worker.replication import AsyncReplication, NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,17 @@ log = logging.getLogger(__name__)
 class Submitter:
     """Turns a user's request into an RQ job under the worker's contract."""
 
-    def __init__(self, store: JobStore, queues: Queues, queue_cap: int) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        queues: Queues,
+        queue_cap: int,
+        replication: AsyncReplication | None = None,
+    ) -> None:
         self.store = store
         self.queues = queues
         self.queue_cap = queue_cap
+        self.replication = replication or AsyncReplication(store.redis)
 
     async def submit(self, bot: Bot, request: JobRequest) -> bool:
         """Enqueue a job and show its place in the queue; False (and a reply) when refused."""
@@ -49,6 +57,10 @@ class Submitter:
         except Exception:
             await self.store.finish(chat_id, job_id)
             raise
+        try:  # the job on a replica before its update leaves the inbox
+            await self.replication.confirm()
+        except NotReplicated as e:  # it is queued on the master; redoing it would queue it twice
+            log.warning("chat %s: job %s is not on a replica yet: %s", chat_id, job_id, e)
         log.info("chat %s: job %s queued with %d ahead", chat_id, job_id, ahead)
         await self._correct_position(bot, status, request, job_id, ahead)
         return True

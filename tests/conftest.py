@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -40,11 +41,18 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server of our own on a free port, so tests never share state."""
 
-    def __init__(self, workdir: Path, appendonly: bool = False, password: str = "") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        appendonly: bool = False,
+        password: str = "",
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.appendonly = appendonly
         self.password = password  # requirepass, when given
+        self.args = args  # more redis-server options (a replica's --replicaof)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -63,7 +71,8 @@ class RedisServer:
             "--appendfsync", "always",
         ]  # fmt: skip
         if self.password:
-            cmd += ["--requirepass", self.password]
+            cmd += ["--requirepass", self.password, "--masterauth", self.password]
+        cmd += self.args
         self.log_path = self.workdir / "redis.log"
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -95,9 +104,28 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.proc is not None:
+            if self.proc.poll() is None:
+                os.kill(self.proc.pid, signal.SIGCONT)  # one stopped on purpose ends too
             self.proc.terminate()
             self.proc.wait(timeout=10)
             self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a lost host: nothing is saved, no connection is closed politely."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the process holds its connections but answers nothing, as behind a cut
+        network; ``thaw`` ends it."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="session")

@@ -244,3 +244,32 @@ def test_the_bot_finishes_its_updates_before_compose_kills_it(compose: dict[str,
     grace = compose["services"]["bot"]["stop_grace_period"]
     assert grace.endswith("s")
     assert BotConfig.model_fields["shutdown_grace"].default + 5 <= float(grace[:-1])
+
+
+def test_ha_override_adds_a_replica_and_three_sentinels_the_services_follow(
+    compose: dict[str, Any],
+) -> None:
+    override = load("docker-compose.ha.yml")["services"]
+    sentinels = sorted(name for name in override if name.startswith("sentinel-"))
+    assert len(sentinels) == 3
+    for name in sentinels:
+        script = override[name]["command"][-1]
+        assert "sentinel monitor adain redis 6379 2" in script  # quorum: two of three
+        assert "--sentinel" in script and override[name]["environment"]["SENTINEL_NAME"] == name
+        assert f"{name}:/data" in override[name]["volumes"]  # what it learnt survives a restart
+    replica = override["redis-replica"]["command"][-1]
+    assert "replicaof redis 6379" in replica and "appendonly yes" in replica
+    for server in ("redis", "redis-replica"):
+        script = override[server]["command"][-1]
+        assert "/data/redis.conf" in script  # the role a failover gave it survives a restart
+        assert '--requirepass "$$REDIS_PASSWORD"' in script
+    for service in ("bot", "worker"):
+        env = override[service]["environment"]
+        named = {item.split(":")[0] for item in env["REDIS_SENTINELS"].split(",")}
+        assert named == set(sentinels) and env["REDIS_SENTINEL_MASTER"] == "adain"
+        assert set(sentinels) <= set(override[service]["depends_on"])
+        # the base file passes the variables on, and the services read them
+        assert {"REDIS_SENTINELS", "REDIS_WAIT_REPLICAS"} <= set(
+            compose["services"][service]["environment"]
+        )
+    assert "ports" not in override["redis-replica"]  # no Redis port on the host

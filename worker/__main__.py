@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from worker.config import WorkerConfig
 from worker.health import check_health
-from worker.redis_url import redacted
+from worker.redis_connection import sync_client
 
 log = logging.getLogger("worker")
 
@@ -27,7 +27,8 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         settings = WorkerConfig()
-        redis = Redis.from_url(settings.redis_address(), socket_connect_timeout=5)
+        address = settings.redis_address()
+        redis = sync_client(address, socket_connect_timeout=5)
     except (ValidationError, ValueError) as exc:
         return _fail(f"invalid worker setting: {_first_line(exc)}")
     logging.basicConfig(
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
             return 0 if alive else 1
         redis.ping()
     except RedisError as exc:
-        return _fail(f"cannot reach Redis at {redacted(settings.redis_url)}: {_first_line(exc)}")
+        return _fail(f"cannot reach {address.describe()}: {_first_line(exc)}")
     return _run(settings, redis)
 
 
@@ -55,6 +56,7 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
     from worker.cached_stylizer import CachedStylizer
     from worker.metrics import Metrics
     from worker.publishing import ResultPublisher
+    from worker.replication import SyncReplication
     from worker.rq_worker import StylizeWorker
     from worker.runtime import Runtime
 
@@ -76,7 +78,8 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
         content_items=settings.content_cache_size,
         content_bytes=settings.content_cache_mb << 20,
     )  # fmt: skip
-    publisher = ResultPublisher(redis)
+    replication = SyncReplication(redis, settings.redis_wait_replicas, settings.redis_wait_timeout)
+    publisher = ResultPublisher(redis, replication)
     rt = Runtime(
         cached, redis, publisher, metrics, jpeg_quality=settings.jpeg_quality,
         max_video_seconds=settings.max_video_seconds,
@@ -90,7 +93,7 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
         log.info("metrics on port %d", settings.metrics_port)
-    log.info("worker %s on %s, Redis %s", worker.name, device, redacted(settings.redis_url))
+    log.info("worker %s on %s, %s", worker.name, device, settings.redis_address().describe())
     worker.work(logging_level=settings.log_level)
     return 0
 

@@ -5,14 +5,22 @@ the user must get one answer. So the marker ``contract.delivered_key(job)``, the
 and the stream entry are written by one Lua script, which Redis runs atomically: the first
 run of a job sets the marker and adds the event; any later run finds the marker and adds
 nothing.
+
+Where Redis has replicas, a new event is confirmed by one (``worker/replication.py``) before
+the job counts as done, so that a failover right after does not lose the answer.
 """
 
 from __future__ import annotations
+
+import logging
 
 from redis import Redis
 
 from worker import contract
 from worker.contract import DeliveryEvent
+from worker.replication import NotReplicated, SyncReplication
+
+log = logging.getLogger(__name__)
 
 # KEYS: delivered marker, stream, result key. ARGV: marker TTL, "1" when a result is written,
 # result bytes, result TTL, stream MAXLEN, then the event's field/value pairs.
@@ -30,8 +38,9 @@ return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, 6))
 class ResultPublisher:
     """Writes delivery events to `contract.DELIVERY_STREAM`, at most one per job id."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, replication: SyncReplication | None = None) -> None:
         self.redis = redis
+        self.replication = replication or SyncReplication(redis)
         self._deliver_once = redis.register_script(_DELIVER_ONCE)
 
     def published(self, job_id: str) -> bool:
@@ -58,4 +67,8 @@ class ResultPublisher:
                 *fields,
             ],
         )
+        try:
+            self.replication.confirm()
+        except NotReplicated as e:  # it is on the master; a re-run would change nothing
+            log.warning("job %s: its answer is not on a replica yet: %s", event.job, e)
         return entry is not None

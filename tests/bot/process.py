@@ -15,14 +15,12 @@ REPO = Path(__file__).parents[2]
 
 
 def bot_env(api: FakeBotAPI, redis_url: str, styles_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("BOT_TOKEN", "REDIS_URL", "REDIS_PASSWORD")
-    }
+    """The bot's environment: ``redis_url`` (unless empty: ``extra`` says where Redis is)."""
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN" and not k.startswith("REDIS_")}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env |= {
         "BOT_TOKEN": api.token,
-        "REDIS_URL": redis_url,
         "TELEGRAM_API_URL": api.url,
         "STYLES_DIR": str(styles_dir),
         "PROGRESS_INTERVAL": "0.2",

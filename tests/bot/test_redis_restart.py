@@ -13,11 +13,13 @@ from redis.asyncio import Redis as AsyncRedis
 from bot.health import beat_forever, heartbeat_key
 from bot.redis_clients import async_client, sync_client
 from tests.conftest import RedisServer
+from worker.redis_url import RedisAddress
 
 
 async def test_clients_reconnect_after_a_redis_restart(tmp_path: Path) -> None:
     server = RedisServer(tmp_path / "redis").start()
-    client, blocking = async_client(server.url), sync_client(server.url)
+    address = RedisAddress(url=server.url)
+    client, blocking = async_client(address), sync_client(address)
     try:
         await client.set("chat", "state")
         blocking.set("queue", "jobs")

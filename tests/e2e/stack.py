@@ -21,6 +21,7 @@ from rq.worker import SimpleWorker
 
 from tests.bot.process import BotProcess, bot_env
 from tests.conftest import RedisServer
+from tests.sentinel import RedisGroup
 from tests.fakes.bot_api import FakeBotAPI
 from tests.worker.processes import WorkerProcess
 from worker import contract
@@ -41,6 +42,7 @@ class Stack:
         *,
         appendonly: bool = False,
         redis_password: str = "",
+        sentinel: bool = False,
         **bot_settings: str,
     ) -> None:
         self.workdir = workdir
@@ -48,6 +50,9 @@ class Stack:
         self.redis_server = RedisServer(
             workdir / "redis", appendonly=appendonly, password=redis_password
         )
+        # With ``sentinel``: a master, a replica and three sentinels instead, and the processes
+        # know only the sentinels.
+        self.group = RedisGroup(workdir / "redis-group", redis_password) if sentinel else None
         self.api = FakeBotAPI()
         self.styles_dir = workdir / "styles"
         self.bot_settings = BOT_DEFAULTS | bot_settings
@@ -62,11 +67,16 @@ class Stack:
     def start(self) -> Stack:
         """Redis and the fake Bot API; processes are started by the test as it needs them."""
         self.styles_dir.mkdir(parents=True, exist_ok=True)
-        self._cleanup.callback(self.redis_server.stop)  # also after a failed start
-        self.redis_server.start()
+        if self.group is not None:
+            self._cleanup.callback(self.group.stop)
+            self.group.start()
+            self.redis = self.group.client()
+        else:
+            self._cleanup.callback(self.redis_server.stop)  # also after a failed start
+            self.redis_server.start()
+            self.redis = Redis.from_url(self.redis_server.url)
         self._cleanup.callback(self.api.stop_thread)
         self.api.start_in_thread()
-        self.redis = Redis.from_url(self.redis_server.url)
         self._cleanup.callback(self.redis.close)
         return self
 
@@ -79,6 +89,13 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def redis_env(self) -> dict[str, str]:
+        """Where the processes find Redis: ``REDIS_URL``, or the sentinels only."""
+        if self.group is not None:
+            return self.group.env
+        return {"REDIS_URL": self.redis_server.url}
 
     @property
     def client(self) -> Redis:
@@ -96,7 +113,7 @@ class Stack:
         once it has started up (its command menu set)."""
         menus = len(self.api.calls("setMyCommands"))
         env = bot_env(
-            self.api, self.redis_server.url, self.styles_dir, **(self.bot_settings | settings)
+            self.api, "", self.styles_dir, **(self.redis_env | self.bot_settings | settings)
         )
         bot = BotProcess(env, self.workdir / f"bot-{len(self.bots) + 1}.log")
         self.bots.append(bot)
@@ -125,10 +142,7 @@ class Stack:
         """``python -m worker`` processes on CPU; returns once all are registered with RQ."""
         started = []
         for name in names:
-            defaults = {
-                "REDIS_URL": self.redis_server.url, "WEIGHTS_DIR": str(self.weights_dir),
-                "DEVICE": "cpu",
-            }  # fmt: skip
+            defaults = self.redis_env | {"WEIGHTS_DIR": str(self.weights_dir), "DEVICE": "cpu"}
             worker = WorkerProcess(self.workdir, name, **(defaults | settings))
             self.workers[name] = worker
             self._cleanup.callback(worker.stop)
@@ -171,8 +185,10 @@ class Stack:
         self.redis_server.start()
 
     def delivery_events(self) -> int:
-        """Entries the workers have added to the delivery stream."""
-        return int(self.client.xlen(contract.DELIVERY_STREAM))
+        """Entries the workers have added to the delivery stream (delivered ones included)."""
+        if not self.client.exists(contract.DELIVERY_STREAM):
+            return 0
+        return int(self.client.xinfo_stream(contract.DELIVERY_STREAM)["entries-added"])
 
     def all_delivered(self) -> bool:
         """Every delivery event was read by the bot and acknowledged, and no job waits."""
