@@ -4,7 +4,8 @@ Every replica records the updates Telegram posts to it; one at a time (the leade
 inbox, runs the handlers and delivers results, so each chat's updates keep their order and
 each answer has one sender. The leader holds a lease in Redis and renews it every third of
 ``ttl``; when it stops renewing (stopped, killed, cut off from Redis), another replica takes
-over within ``ttl`` seconds and carries on from the inbox and the delivery stream, where the
+over within ``ttl`` seconds of the last renewal, plus at most ``POLL_S`` (the others look that
+often), and carries on from the inbox and the delivery stream, where the
 old leader's unfinished work is still pending.
 """
 
@@ -19,6 +20,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 LEADER_KEY = "adain:bot:leader"
+POLL_S = 1.0  # how often a replica that does not lead looks whether the lease is free
 
 # KEYS: the lease. ARGV: this replica, TTL in ms. 1 while the lease is (now) ours.
 _HOLD = """
@@ -51,7 +53,7 @@ class Leadership:
     async def acquire(self) -> None:
         """Return once this replica leads (waits while another one does)."""
         while not await self._try():  # None (Redis away) waits too
-            await asyncio.sleep(self.ttl / 3)
+            await asyncio.sleep(min(POLL_S, self.ttl / 3))
         log.info("replica %s now handles the updates", self.name)
 
     async def keep(self) -> None:

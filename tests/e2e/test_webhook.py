@@ -79,3 +79,50 @@ def test_two_replicas_handle_each_update_once_and_refuse_a_wrong_secret(
     figure(f"webhook: 2 replicas behind one address, {len(CHATS)} chats: every chat one "
            f"result in {took:.1f} s; {len(api.webhook_posts)} posts, "
            f"{sum(not p.delivered for p in api.webhook_posts)} retried")  # fmt: skip
+
+
+def test_the_leader_killed_between_the_photos_and_the_styles(
+    make_stack: Stacks, figure: Callable[[str], None]
+) -> None:
+    """Ten chats sent their photo; the leading replica is SIGKILLed; the styles reach the
+    other replica, which takes the lead and answers every chat once."""
+    stack = make_stack()
+    api = stack.api
+    ports = [free_port(), free_port()]
+    replicas = [f"http://127.0.0.1:{port}" for port in ports]
+    chats = CHATS[:10]
+    with RoundRobinProxy(replicas) as proxy:
+        stack.start_workers("worker")
+        bots = [
+            stack.start_bot(WEBHOOK_URL=proxy.url + PATH, WEBHOOK_PORT=str(port))
+            for port in ports
+        ]
+        stack.wait("the webhook to be set", lambda: api.webhook)
+        for i, chat in enumerate(chats):
+            api.send_photo(chat, photo(240, 160, seed=500 + i))
+        for chat in chats:
+            stack.wait(f"chat {chat}'s photo to be taken",
+                       lambda c=chat: text("got-content") in api.texts(c))  # fmt: skip
+
+        holder = stack.wait("a leader", lambda: stack.client.get("adain:bot:leader"))
+        [leader] = [b for b in bots if holder.decode().endswith(f"-{b.proc.pid}")]
+        [survivor] = [replicas[i] for i, b in enumerate(bots) if b is not leader]
+        stack._expected_dead.add(leader.proc.pid)
+        leader.kill()
+        killed = time.monotonic()
+        posts_before = len(proxy.served)
+        for i, chat in enumerate(chats):
+            api.send_photo(chat, photo(128, 128, seed=600 + i))
+        for chat in chats:
+            stack.wait(f"chat {chat}'s result", lambda c=chat: api.results(c), timeout=120)
+        took = time.monotonic() - killed
+        stack.wait("every delivery to be acknowledged", stack.all_delivered)
+        time.sleep(1.0)  # time for a second answer, should one be on its way
+        after = proxy.served[posts_before:]
+    assert {f.target for f in after if f.status == 200} == {survivor}
+    for chat in chats:
+        assert len(api.results(chat)) == 1, api.transcript()
+        assert api.texts(chat).count(text("got-content")) == 1
+        assert size_of(api.results(chat)[0].data) == (144, 96)
+    figure(f"webhook: the leader SIGKILLed after {len(chats)} chats' photos; the other replica "
+           f"answered every chat once, the last {took:.1f} s after the kill")  # fmt: skip
