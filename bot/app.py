@@ -43,6 +43,7 @@ from bot.redis_clients import async_client, sync_client
 from bot.submission import Submitter
 from bot.update_loop import UpdateLoop
 from bot.webhook import WebhookIntake, shared_secret, webhook_path
+from worker.redis_connection import follow_master, follow_master_in_thread
 from worker.replication import AsyncReplication
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,11 @@ class BotApp:
             await self.inbox.ensure_group()
             await self.delivery.ensure_group()
             self._spawn(beat_forever(self.redis), "heartbeat")
+            if self.config.redis_sentinels:  # every pool straight to a new master
+                follow_master_in_thread(self.sync_redis)
+                storage = self.dispatcher.storage
+                clients = [self.redis, storage.redis] if isinstance(storage, RedisStorage) else []
+                self._spawn(follow_master(clients), "sentinel")
             if self.config.webhook_url:
                 await self._start_webhook()
                 self._spawn(self._lead_when_elected(), "leadership")

@@ -1,10 +1,12 @@
 """The update loop: the inbox's updates through the dispatcher, each removed once handled.
 
-Each update runs in its own task, started in inbox order, so ``OrderedEventIsolation`` keeps
-every chat's updates in the order Telegram sent them while chats run side by side. An update
-leaves the inbox only after its handler returned. A handler that fails because Redis went
-away leaves its update in the inbox, to run again once Redis is back; one that fails for any
-other reason (a bug) is logged and removed, so that it cannot fail forever.
+Each update runs in its own task, started in inbox order, and a chat's update starts only once
+the chat's previous one is over, so every chat's updates run in the order Telegram sent them
+while chats run side by side. An update leaves the inbox only after its handler returned. A
+handler that fails because Redis went away (a restart, a failover) runs again after a pause,
+and the chat's later updates wait for it: a photo and its style are never taken the wrong way
+round. One that fails for any other reason (a bug) is logged and removed, so that it cannot
+fail forever.
 
 ``drain`` is the graceful stop: no new update is started, the running ones get ``grace``
 seconds, and whatever did not finish stays in the inbox for the next start.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
@@ -49,6 +52,7 @@ class UpdateLoop:
         self.max_in_flight = max_in_flight
         self.block_ms = block_ms
         self._running: dict[str, asyncio.Task[None]] = {}  # entry id → its handler's task
+        self._last_of_chat: dict[int, asyncio.Task[None]] = {}  # the chat's latest update
         self._stopping = asyncio.Event()
         self._retry_pending_at: float | None = 0.0  # monotonic time; None: nothing to retry
 
@@ -108,20 +112,38 @@ class UpdateLoop:
     def _start(self, entry: Entry) -> None:
         if entry.entry_id in self._running or self._stopping.is_set():
             return
-        task = asyncio.create_task(self._handle(entry), name=f"update-{entry.update_id}")
+        chat = chat_of(entry.update)
+        previous = self._last_of_chat.get(chat) if chat is not None else None
+        task = asyncio.create_task(self._handle(entry, previous), name=f"update-{entry.update_id}")
         self._running[entry.entry_id] = task
-        task.add_done_callback(lambda _: self._running.pop(entry.entry_id, None))
+        if chat is not None:
+            self._last_of_chat[chat] = task
+        task.add_done_callback(lambda _: self._forget(entry.entry_id, chat, task))
 
-    async def _handle(self, entry: Entry) -> None:
-        try:
-            update = Update.model_validate(entry.update, context={"bot": self.bot})
-            await self.dispatcher.feed_update(self.bot, update)
-        except REDIS_ERRORS as e:
-            log.warning("update %s: Redis went away (%s); it runs again later", entry.update_id, e)
-            self._retry_after_outage()
-            return
-        except Exception:
-            log.exception("update %s failed; dropped", entry.update_id)
+    def _forget(self, entry_id: str, chat: int | None, task: asyncio.Task[None]) -> None:
+        self._running.pop(entry_id, None)
+        if chat is not None and self._last_of_chat.get(chat) is task:
+            del self._last_of_chat[chat]
+
+    async def _handle(self, entry: Entry, after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            await asyncio.wait([after])  # the chat's previous update first, however it ended
+        backoff = 1.0
+        while True:
+            try:
+                update = Update.model_validate(entry.update, context={"bot": self.bot})
+                await self.dispatcher.feed_update(self.bot, update)
+                break
+            except REDIS_ERRORS as e:
+                log.warning("update %s: Redis went away (%s); trying again in %.0f s",
+                            entry.update_id, e, backoff)  # fmt: skip
+                await self._pause(backoff)
+                if self._stopping.is_set():
+                    return  # it stays in the inbox for the next start
+                backoff = min(MAX_BACKOFF, backoff * 2)
+            except Exception:
+                log.exception("update %s failed; dropped", entry.update_id)
+                break
         await self._done(entry)
 
     async def _done(self, entry: Entry) -> None:
@@ -142,7 +164,23 @@ class UpdateLoop:
             self._retry_pending_at = at
 
     async def _pause(self, seconds: float) -> None:
+        """Sleep, or less when ``drain`` is called."""
         try:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
         except TimeoutError:
             pass
+
+
+def chat_of(update: dict[str, Any]) -> int | None:
+    """The chat an update (as Telegram sent it) belongs to: its message's, or for a button
+    press its message's chat (else the user's); None for kinds that have none."""
+    for kind, body in update.items():
+        if kind == "update_id" or not isinstance(body, dict):
+            continue
+        for holder in (body, body.get("message")):
+            if isinstance(holder, dict) and isinstance(holder.get("chat"), dict):
+                return int(holder["chat"]["id"])
+        sender = body.get("from") or body.get("user")
+        if isinstance(sender, dict) and "id" in sender:
+            return int(sender["id"])
+    return None

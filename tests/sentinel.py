@@ -148,7 +148,9 @@ class RedisGroup:
         with Redis(port=sentinel.port, socket_timeout=1.0, decode_responses=True) as client:
             master = client.sentinel_master(MASTER)
             replicas = client.sentinel_slaves(MASTER)
-        synced = [r for r in replicas if not r.get("is_sdown") and r.get("master-link-status") == "ok"]
+        synced = [
+            r for r in replicas if not r.get("is_sdown") and r.get("master-link-status") == "ok"
+        ]
         return int(master["num-other-sentinels"]) >= others and bool(synced)
 
     def wait_for_failover(self, old_port: int, timeout: float = 30.0) -> float:

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from worker.config import WorkerConfig
 from worker.health import check_health
-from worker.redis_connection import sync_client
+from worker.redis_connection import follow_master_in_thread, sync_client
 
 log = logging.getLogger("worker")
 
@@ -94,6 +94,7 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
         metrics.serve(settings.metrics_port)
         log.info("metrics on port %d", settings.metrics_port)
     log.info("worker %s on %s, %s", worker.name, device, settings.redis_address().describe())
+    follow_master_in_thread(redis)  # with Sentinel: every connection straight to a new master
     worker.work(logging_level=settings.log_level)
     return 0
 

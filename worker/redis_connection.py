@@ -12,18 +12,45 @@ aiogram's storage and RQ's included, follows a failover the same way.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
+import time
 from typing import Any
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
-from redis.sentinel import Sentinel
+from redis.asyncio.sentinel import SentinelConnectionPool as AsyncSentinelConnectionPool
+from redis.exceptions import RedisError
+from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 
 from worker.redis_url import RedisAddress
+
+log = logging.getLogger(__name__)
 
 # Seconds a sentinel gets to answer "where is the master?": a dead or cut-off one must not hold
 # a reconnection up for long, as the next sentinel in the list may answer at once.
 SENTINEL_TIMEOUT = 1.0
+
+
+class _SentinelConnection(SentinelManagedConnection):
+    """redis-py's blocking connection to the sentinels' master, closed when a reply fails (a
+    timeout included), as its plain and asyncio connections are. redis-py 8 keeps this one
+    open: after a timeout on a master cut off from the network it would go back to the pool,
+    still connected to that master, and every later command on it would time out as well (and
+    read the earlier command's reply once the old master answers again)."""
+
+    def read_response(
+        self,
+        disable_decoding: bool = False,
+        *,
+        disconnect_on_error: bool | None = True,
+        **options: Any,
+    ) -> Any:
+        return super().read_response(
+            disable_decoding, disconnect_on_error=disconnect_on_error, **options
+        )
 
 
 def _sentinel_options(address: RedisAddress) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -45,7 +72,12 @@ def sync_client(address: RedisAddress, **options: Any) -> Redis:
         return Redis.from_url(address.url_with_password, **options)
     sentinel_options, master_options = _sentinel_options(address)
     sentinel = Sentinel(list(address.sentinels), sentinel_kwargs=sentinel_options)
-    return sentinel.master_for(address.master, redis_class=Redis, **(master_options | options))
+    return sentinel.master_for(
+        address.master,
+        redis_class=Redis,
+        connection_class=_SentinelConnection,
+        **(master_options | options),
+    )
 
 
 def async_client(address: RedisAddress, **options: Any) -> AsyncRedis:
@@ -57,3 +89,48 @@ def async_client(address: RedisAddress, **options: Any) -> AsyncRedis:
     return sentinel.master_for(
         address.master, redis_class=AsyncRedis, **(master_options | options)
     )
+
+
+# Seconds between looks at which server the sentinels name the master.
+FOLLOW_INTERVAL = 1.0
+
+
+async def follow_master(clients: list[AsyncRedis], interval: float = FOLLOW_INTERVAL) -> None:
+    """Until cancelled: when the sentinels name a new master, close the idle connections of
+    these clients at once. Without this, each idle connection to a master cut off from the
+    network (not dead: silent) would notice only when next used, after a command timeout. A
+    busy one still waits for its timeout: closing it under its reader fails in ways that are
+    not redis' errors."""
+    pools = [c.connection_pool for c in clients]
+    sentinel_pools = [p for p in pools if isinstance(p, AsyncSentinelConnectionPool)]
+    while sentinel_pools:
+        for pool in sentinel_pools:
+            try:
+                address = await pool.sentinel_manager.discover_master(pool.service_name)
+            except RedisError:
+                continue  # no master named for a moment, during a failover
+            if pool.master_address is not None and address != pool.master_address:
+                log.warning("Redis master moved to %s:%s; reconnecting", *address)
+                await pool.disconnect(inuse_connections=False)
+            pool.master_address = address
+        await asyncio.sleep(interval)
+
+
+def follow_master_in_thread(client: Redis, interval: float = FOLLOW_INTERVAL) -> None:
+    """:func:`follow_master` for a blocking client, in a daemon thread (the worker)."""
+    pool = client.connection_pool
+    if not isinstance(pool, SentinelConnectionPool):
+        return
+
+    def follow() -> None:
+        while True:
+            before = pool.master_address
+            try:
+                address = pool.get_master_address()  # remembers it; closes idle connections
+            except RedisError:
+                address = None  # no master named for a moment, during a failover
+            if before is not None and address is not None and address != before:
+                log.warning("Redis master moved to %s:%s; reconnecting", *address)
+            time.sleep(interval)
+
+    threading.Thread(target=follow, name="follow-master", daemon=True).start()

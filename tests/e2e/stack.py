@@ -21,8 +21,8 @@ from rq.worker import SimpleWorker
 
 from tests.bot.process import BotProcess, bot_env
 from tests.conftest import RedisServer
-from tests.sentinel import RedisGroup
 from tests.fakes.bot_api import FakeBotAPI
+from tests.sentinel import RedisGroup
 from tests.worker.processes import WorkerProcess
 from worker import contract
 

@@ -8,8 +8,10 @@ import time
 from collections.abc import Callable
 
 import pytest
+from redis import Redis
 
 from tests.bot.harness import text
+from tests.conftest import RedisServer
 from tests.e2e.conftest import Stacks
 from tests.e2e.stack import Stack
 from tests.e2e.users import photo, size_of
@@ -30,7 +32,7 @@ def one_result_each(stack: Stack, chats: list[int], timeout: float = 120.0) -> N
     for chat in chats:
         results = stack.api.results(chat)
         assert len(results) == 1, stack.api.transcript()
-        assert size_of(results[0].data) == (144, 96)
+        assert size_of(results[0].data) == (144, 96), (chat, stack.api.transcript())
 
 
 def test_the_master_killed_while_chats_send_their_pairs(
@@ -69,4 +71,58 @@ def test_the_master_killed_while_chats_send_their_pairs(
         f"failover: master SIGKILLed with 5 pairs in flight; sentinels promoted the replica in "
         f"{failover:.1f} s; the last of the 5 results {last_result:.1f} s after the kill; "
         "10 chats, one result each"
+    )
+
+
+def served_once(stack: Stack, chat: int, seed: int, timeout: float = 120.0) -> float:
+    """Send a pair; seconds until its one result."""
+    started = time.monotonic()
+    send_pair(stack, chat, seed)
+    stack.wait(f"chat {chat}'s result", lambda: stack.api.results(chat), timeout=timeout)
+    return time.monotonic() - started
+
+
+def role(server: RedisServer) -> str:
+    with Redis(port=server.port, socket_timeout=2.0) as client:
+        return str(client.info("replication")["role"])
+
+
+def test_a_replica_lost_a_sentinel_lost_then_the_master_cut_off(
+    make_stack: Stacks, figure: Callable[[str], None]
+) -> None:
+    """The reliability table's other rows, one after another on one group: each time the chats
+    keep being served, once each, and no process exits."""
+    stack = make_stack(sentinel=True)
+    group = stack.group
+    assert group is not None
+    stack.start_workers("worker")
+    bot = stack.start_bot()
+    served_once(stack, 821, seed=330)
+
+    group.replica.kill()  # the master is alone: acknowledged writes wait for nobody
+    alone = served_once(stack, 822, seed=331)
+    assert "0 of the 1 replica(s) to wait for connected" in bot.output()
+    group.replica.start()
+    group.wait_until_watched()
+
+    group.sentinels[0].kill()  # two of three sentinels are still a quorum
+    one_sentinel_down = served_once(stack, 823, seed=332)
+
+    old = group.master.port
+    group.master.freeze()  # the network to the master cut: it holds its connections, silent
+    cut = time.monotonic()
+    send_pair(stack, 824, seed=333)
+    failover = group.wait_for_failover(old)
+    stack.wait("chat 824's result", lambda: stack.api.results(824), timeout=120)
+    after_cut = time.monotonic() - cut
+    group.master.thaw()  # back on the network: the sentinels make it a replica of the new master
+    stack.wait("the old master to be demoted", lambda: role(group.master) == "slave", timeout=60)
+    back = served_once(stack, 825, seed=334)
+
+    one_result_each(stack, list(range(821, 826)))
+    stack.check_alive()
+    figure(
+        f"replica killed: next result {alone:.1f} s after its pair; one sentinel killed: "
+        f"{one_sentinel_down:.1f} s; master frozen (network cut): failover in {failover:.1f} s, "
+        f"the result {after_cut:.1f} s after the cut; old master back as a replica: {back:.1f} s"
     )

@@ -94,8 +94,7 @@ def test_the_leader_killed_between_the_photos_and_the_styles(
     with RoundRobinProxy(replicas) as proxy:
         stack.start_workers("worker")
         bots = [
-            stack.start_bot(WEBHOOK_URL=proxy.url + PATH, WEBHOOK_PORT=str(port))
-            for port in ports
+            stack.start_bot(WEBHOOK_URL=proxy.url + PATH, WEBHOOK_PORT=str(port)) for port in ports
         ]
         stack.wait("the webhook to be set", lambda: api.webhook)
         for i, chat in enumerate(chats):
