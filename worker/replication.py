@@ -9,7 +9,8 @@ a user's message or result, the write is confirmed first: :meth:`confirm` waits 
   :meth:`confirm` writes a small fence key and waits for that. Redis applies and copies writes
   in one order, so a replica that holds the fence holds every write that finished before it,
   whichever connection sent it (RQ's enqueue, a Lua script, aiogram's storage).
-- Only replicas that are connected are waited for (the master's ``INFO replication``, asked
+- Only replicas that are connected and in sync are waited for (the master's ``INFO
+  replication``, asked
   every ``REFRESH_S`` and after a shortfall): a lone Redis, or a master whose replica died,
   is not waited on at all, and that is logged once. A replica that is connected but does not
   confirm in time raises :class:`NotReplicated`, and the caller does not acknowledge.
@@ -52,7 +53,12 @@ class _Replicas:
 
     def learn(self, info: dict[str, Any]) -> None:
         self.asked_at = time.monotonic()
-        self.connected = int(info.get("connected_slaves", 0))
+        self.connected = sum(
+            1
+            for name, replica in info.items()
+            if name.startswith("slave") and isinstance(replica, dict)
+            and replica.get("state") == "online"  # in sync: one still loading is no copy yet
+        )  # fmt: skip
         alone = self.connected < self.wanted
         if alone and not self.alone:
             log.warning(
