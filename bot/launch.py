@@ -14,6 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.app import BotApp
 from bot.config import BotConfig
 from bot.redaction import configure_logging
+from worker.redis_connection import check_reachable
 
 
 def fail(message: str) -> int:
@@ -45,6 +46,7 @@ def launch() -> int:
     except TokenValidationError:
         return fail("BOT_TOKEN is not a bot token (expected <digits>:<secret> from @BotFather)")
     try:
+        check_reachable(config.redis_address())
         asyncio.run(app.run())
     except (RedisConnectionError, RedisTimeoutError, OSError) as e:
         return fail(f"cannot reach {config.redis_address().describe()}: {e}")

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from worker.config import WorkerConfig
 from worker.health import check_health
-from worker.redis_connection import follow_master_in_thread, sync_client
+from worker.redis_connection import check_reachable, follow_master_in_thread, sync_client
 
 log = logging.getLogger("worker")
 
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
             alive, why = check_health(redis, socket.gethostname(), settings.worker_ttl)
             print(why, file=sys.stdout if alive else sys.stderr)
             return 0 if alive else 1
-        redis.ping()
+        check_reachable(address)
     except RedisError as exc:
         return _fail(f"cannot reach {address.describe()}: {_first_line(exc)}")
     return _run(settings, redis)

@@ -22,7 +22,9 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.asyncio.sentinel import SentinelConnectionPool as AsyncSentinelConnectionPool
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 
 from worker.redis_url import RedisAddress
@@ -134,3 +136,12 @@ def follow_master_in_thread(client: Redis, interval: float = FOLLOW_INTERVAL) ->
             time.sleep(interval)
 
     threading.Thread(target=follow, name="follow-master", daemon=True).start()
+
+
+def check_reachable(address: RedisAddress, timeout: float = 3.0) -> None:
+    """Raise redis' error at once when Redis (or every sentinel) cannot be reached: the one
+    line at start-up, instead of the retries that ride out a restart later."""
+    once = Retry(NoBackoff(), 0)
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": once}
+    with sync_client(address, **options) as client:
+        client.ping()

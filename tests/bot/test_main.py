@@ -84,3 +84,26 @@ def test_the_password_on_its_own_may_hold_any_character(tmp_path: Path) -> None:
                 assert bot.terminate() == 0
     finally:
         server.stop()
+
+
+def test_a_malformed_sentinel_list_is_one_line() -> None:
+    done = run_bot(
+        BOT_TOKEN=DEFAULT_TOKEN,
+        REDIS_SENTINELS="sentinel-1",
+        TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    assert done.returncode != 0
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(
+        "bot: configuration error: REDIS_SENTINELS: 'sentinel-1' is not host:port"
+    )
+
+
+def test_no_sentinel_answering_is_one_line_naming_them() -> None:
+    sentinels = f"127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
+    done = run_bot(
+        BOT_TOKEN=DEFAULT_TOKEN, REDIS_SENTINELS=sentinels, TELEGRAM_API_URL="http://127.0.0.1:9"
+    )
+    assert done.returncode != 0
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"bot: cannot reach Redis master 'adain' via sentinels {sentinels}")

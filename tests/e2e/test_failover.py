@@ -4,6 +4,9 @@ failover without a restart, and every chat gets exactly one result."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -11,10 +14,12 @@ import pytest
 from redis import Redis
 
 from tests.bot.harness import text
+from tests.bot.process import REPO
 from tests.conftest import RedisServer
 from tests.e2e.conftest import Stacks
 from tests.e2e.stack import Stack
 from tests.e2e.users import photo, size_of
+from tests.worker.processes import run_worker_command
 
 pytestmark = pytest.mark.e2e
 
@@ -67,6 +72,14 @@ def test_the_master_killed_while_chats_send_their_pairs(
     api = stack.api
     api.send_text(then[0], "/help")  # the bot still answers, on the new master
     stack.wait("the bot to answer /help", lambda: text("help") in api.texts(then[0]))
+    # Docker's health checks find both processes through the sentinels too.
+    assert run_worker_command("health", **group.env).returncode == 0
+    bot_health = subprocess.run(
+        [sys.executable, "-m", "bot", "health"], cwd=REPO, capture_output=True, text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("REDIS_")} | group.env,
+        timeout=60,
+    )  # fmt: skip
+    assert bot_health.returncode == 0, bot_health.stderr
     figure(
         f"failover: master SIGKILLed with 5 pairs in flight; sentinels promoted the replica in "
         f"{failover:.1f} s; the last of the 5 results {last_result:.1f} s after the kill; "
