@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -80,6 +81,13 @@ def test_the_master_killed_while_chats_send_their_pairs(
         timeout=60,
     )  # fmt: skip
     assert bot_health.returncode == 0, bot_health.stderr
+    rq = subprocess.run(
+        [str(Path(sys.executable).parent / "rq"), "info", "-c", "worker.rq_settings"],
+        cwd=REPO, capture_output=True, text=True, env=os.environ | group.env, timeout=60,
+    )  # fmt: skip
+    assert rq.returncode == 0 and "stylize" in rq.stdout, (
+        rq.stderr
+    )  # RQ's own CLI, on the new master
     figure(
         f"failover: master SIGKILLed with 5 pairs in flight; sentinels promoted the replica in "
         f"{failover:.1f} s; the last of the 5 results {last_result:.1f} s after the kill; "
