@@ -107,14 +107,13 @@ async def follow_master(clients: list[AsyncRedis], interval: float = FOLLOW_INTE
     sentinel_pools = [p for p in pools if isinstance(p, AsyncSentinelConnectionPool)]
     while sentinel_pools:
         for pool in sentinel_pools:
+            before = pool.master_address
             try:
-                address = await pool.sentinel_manager.discover_master(pool.service_name)
+                address = await pool.get_master_address()  # remembers it; closes idle ones
             except RedisError:
                 continue  # no master named for a moment, during a failover
-            if pool.master_address is not None and address != pool.master_address:
+            if before is not None and address != before:
                 log.warning("Redis master moved to %s:%s; reconnecting", *address)
-                await pool.disconnect(inuse_connections=False)
-            pool.master_address = address
         await asyncio.sleep(interval)
 
 

@@ -131,10 +131,12 @@ class Stack:
         code = self.bot.terminate()
         return code, time.monotonic() - started
 
-    def kill_bot(self) -> None:
-        """SIGKILL the running bot, as a crash or the OOM killer would."""
-        self._expected_dead.add(self.bot.proc.pid)
-        self.bot.kill()
+    def kill_bot(self, bot: BotProcess | None = None) -> None:
+        """SIGKILL a bot (the last one started by default), as a crash or the OOM killer
+        would."""
+        bot = bot or self.bot
+        self._expected_dead.add(bot.proc.pid)
+        bot.kill()
 
     # ---- workers -------------------------------------------------------------------------
 

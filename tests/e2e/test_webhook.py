@@ -106,8 +106,7 @@ def test_the_leader_killed_between_the_photos_and_the_styles(
         holder = stack.wait("a leader", lambda: stack.client.get("adain:bot:leader"))
         [leader] = [b for b in bots if holder.decode().endswith(f"-{b.proc.pid}")]
         [survivor] = [replicas[i] for i, b in enumerate(bots) if b is not leader]
-        stack._expected_dead.add(leader.proc.pid)
-        leader.kill()
+        stack.kill_bot(leader)
         killed = time.monotonic()
         posts_before = len(proxy.served)
         for i, chat in enumerate(chats):
