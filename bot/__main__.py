@@ -9,10 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from bot.health import check_health
+from bot.streams import REDIS_UNAVAILABLE
 from worker.redis_connection import sync_client
 from worker.redis_url import RedisUrlError, address_from_environ
 
@@ -31,7 +29,7 @@ def health() -> int:
     try:
         with sync_client(address, socket_connect_timeout=3, socket_timeout=3) as redis:
             alive, why = check_health(redis)
-    except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+    except (*REDIS_UNAVAILABLE, OSError) as e:
         return fail(f"cannot reach {address.describe()}: {e}")
     print(f"bot: {why}", file=sys.stdout if alive else sys.stderr)
     return 0 if alive else 1

@@ -146,8 +146,8 @@ class BotApp:
         try:
             await self.redis.ping()  # fail at start, with one clear line, when Redis is absent
             await self._set_commands(self.bot)
-            await self.inbox.ensure_group()
-            await self.delivery.ensure_group()
+            await self.inbox.group.ensure()
+            await self.delivery.group.ensure()
             self._spawn(beat_forever(self.redis), "heartbeat")
             if self.config.redis_sentinels:  # every pool straight to a new master
                 follow_master_in_thread(self.sync_redis)

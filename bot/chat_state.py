@@ -101,7 +101,11 @@ class ChatData(BaseModel):
         return tuple(StyleRef(key=s.key, weight=s.weight) for s in self.styles or ())
 
     def change(self, **fields: Any) -> ChatData:
-        """A copy with some fields replaced (validated like a load)."""
+        """A copy with some fields replaced (validated like a load); a field it does not have
+        is refused (ValueError), never stored or dropped silently."""
+        unknown = sorted(set(fields) - set(ChatData.model_fields))
+        if unknown:
+            raise ValueError(f"chat data has no field {', '.join(unknown)}")
         return ChatData.model_validate({**self.model_dump(), **fields})
 
 
@@ -171,18 +175,6 @@ class ChatState:
     async def finish_mix(self) -> None:
         """The mix becomes the chat's style, its weights adding up to one."""
         await self.update(mix=None, styles=mix_styles((await self.load()).mix or ()))
-
-    async def set_alpha(self, alpha: float) -> None:
-        await self.update(alpha=alpha)
-
-    async def set_preserve_color(self, on: bool) -> None:
-        await self.update(preserve_color=on)
-
-    async def set_size(self, size: int) -> None:
-        await self.update(size=size)
-
-    async def set_stroke(self, stroke: float) -> None:
-        await self.update(stroke=stroke)
 
 
 class ChatStateMiddleware(BaseMiddleware):

@@ -30,19 +30,16 @@ from aiogram.exceptions import (
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.cancellation import stop_if_cancelled
 from bot.job_records import JobRecord, JobStore
 from bot.keyboards import result_keyboard
 from bot.sending import send_clip, send_result
+from bot.streams import Backoff, ConsumerGroup, Fields, keep_reading
 from worker import contract
 from worker.contract import DeliveryEvent, ErrorCode, MediaKind
 
 log = logging.getLogger(__name__)
-Fields = dict[bytes, bytes]  # a stream entry, as the client returns it
 MAX_BACKOFF = 60.0
 # Chats that cannot be written to: answers to them are dropped quietly (401 still stops the bot).
 UNREACHABLE = (TelegramForbiddenError, TelegramNotFound, TelegramMigrateToChat)
@@ -94,55 +91,29 @@ class DeliveryLoop:
         self.redis = redis
         self.store = store
         self.i18n = i18n
-        self.consumer = consumer
+        self.group = ConsumerGroup(
+            redis, contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, consumer
+        )
         self.block_ms = block_ms
         self.batch = batch
 
-    async def ensure_group(self) -> None:
-        """Create the stream and the group (from the stream's start) unless they exist."""
-        try:
-            await self.redis.xgroup_create(
-                contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, id="0", mkstream=True
-            )
-        except ResponseError as e:
-            if "BUSYGROUP" not in str(e):
-                raise
-
     async def run(self) -> None:
         """Deliver forever; survives Redis restarts and Telegram outages."""
-        backoff = 1.0
+        await keep_reading("delivery", self._deliver, cap=MAX_BACKOFF)
+
+    async def _deliver(self, backoff: Backoff) -> None:
+        await self.group.ensure()
+        await self._read("0")  # our own pending entries: read before a crash, not acked
+        backoff.reset()
         while True:
-            try:
-                await self.ensure_group()
-                await self._read("0")  # our own pending entries: read before a crash, not acked
-                backoff = 1.0
-                while True:
-                    await self._read(">", block=True)
-                    stop_if_cancelled()
-            except (RedisConnectionError, RedisTimeoutError) as e:
-                log.warning("delivery: Redis unavailable (%s); retrying in %.0f s", e, backoff)
-            except ResponseError as e:
-                if "NOGROUP" not in str(e):
-                    raise
-                log.warning("delivery: consumer group is gone (Redis lost it); recreating")
+            await self._read(">", block=True)
             stop_if_cancelled()
-            await asyncio.sleep(backoff)
-            backoff = min(MAX_BACKOFF, backoff * 2)
 
     async def _read(self, start: str, block: bool = False) -> None:
         """Handle entries after ``start`` ("0": pending ones, until none is left; ">": new)."""
         last: bytes | str = start
         while True:
-            response = await self.redis.xreadgroup(
-                contract.DELIVERY_GROUP,
-                self.consumer,
-                {contract.DELIVERY_STREAM: last},
-                count=self.batch,
-                block=self.block_ms if block else None,
-            )
-            # One stream asked for: [[stream, [(entry id, fields), …]]], or nothing.
-            streams = cast("list[tuple[bytes, list[tuple[bytes, Fields]]]]", response or [])
-            entries = streams[0][1] if streams else []
+            entries = await self.group.read(last, self.batch, self.block_ms if block else None)
             for entry_id, fields in entries:
                 await self.handle(entry_id, fields)
             if start == ">" or not entries:
@@ -155,7 +126,7 @@ class DeliveryLoop:
             event = DeliveryEvent.from_fields(fields or {})
         except (KeyError, ValueError) as e:
             log.error("delivery: malformed entry %s dropped: %s", entry_id, e)
-            await self._acknowledge(entry_id)
+            await self.group.ack(entry_id)
             return
         record = await self.store.load(event.job)
         reachable = True
@@ -164,14 +135,7 @@ class DeliveryLoop:
                 reachable = await self._send_until_done(event, record)
             await self.store.mark_sent(event.job)
         await self._clean_up(event, record if reachable else None)
-        await self._acknowledge(entry_id)
-
-    async def _acknowledge(self, entry_id: bytes) -> None:
-        """The entry is done with: acknowledge it and delete it from the stream."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, entry_id)
-            pipe.xdel(contract.DELIVERY_STREAM, entry_id)
-            await pipe.execute()
+        await self.group.ack(entry_id)  # and deleted: the stream keeps what is still to do
 
     async def _send_until_done(self, event: DeliveryEvent, record: JobRecord | None) -> bool:
         """Send the answer; wait out flood control and outages; never give up silently.
@@ -208,7 +172,7 @@ class DeliveryLoop:
     async def _retrying(self, event: DeliveryEvent, send: Callable[[], Awaitable[object]]) -> None:
         """Call ``send`` until Telegram takes it: 429 waits ``retry_after``, 5xx and network
         errors retry with back-off; any other refusal is raised."""
-        backoff = 1.0
+        backoff = Backoff(MAX_BACKOFF)
         while True:
             try:
                 await send()
@@ -220,8 +184,7 @@ class DeliveryLoop:
                 raise  # a network error in aiogram's classes, but a refusal
             except (TelegramNetworkError, TelegramServerError) as e:
                 log.warning("chat %s: Bot API unavailable (%s); retrying", event.chat, e)
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
+                await asyncio.sleep(backoff.next())
 
     async def _send(self, event: DeliveryEvent, record: JobRecord | None) -> None:
         if event.error or not event.result:

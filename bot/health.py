@@ -14,10 +14,9 @@ import time
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.cancellation import stop_if_cancelled
+from bot.streams import REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ async def beat_forever(redis: AsyncRedis, interval: float = 10.0, host: str | No
         try:
             key = heartbeat_key(host or socket.gethostname())
             await redis.set(key, f"{time.time():.3f}", ex=max(1, int(interval * 6)))
-        except (RedisConnectionError, RedisTimeoutError) as e:
+        except REDIS_UNAVAILABLE as e:
             log.warning("heartbeat skipped, Redis unavailable: %s", e)
         stop_if_cancelled()
         await asyncio.sleep(interval)

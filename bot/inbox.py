@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
+from bot.streams import ConsumerGroup
 from worker.replication import AsyncReplication
 
 STREAM = "adain:bot:updates"
@@ -59,15 +59,8 @@ class UpdateInbox:
     def __init__(self, redis: Redis, replication: AsyncReplication | None = None) -> None:
         self.redis = redis
         self.replication = replication or AsyncReplication(redis)
+        self.group = ConsumerGroup(redis, STREAM, GROUP, CONSUMER)
         self._record_once = redis.register_script(_RECORD_ONCE)
-
-    async def ensure_group(self) -> None:
-        """Create the stream and its group (from the start) unless they exist."""
-        try:
-            await self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
-        except ResponseError as e:
-            if "BUSYGROUP" not in str(e):
-                raise
 
     async def record(self, update: dict[str, Any]) -> bool:
         """Keep an update Telegram sent; False when it was recorded before. Raises
@@ -91,27 +84,13 @@ class UpdateInbox:
 
     async def done(self, entry: Entry) -> None:
         """The update's handler returned: forget the entry."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(STREAM, GROUP, entry.entry_id)
-            pipe.xdel(STREAM, entry.entry_id)
-            await pipe.execute()
-
-    async def backlog(self) -> int:
-        """Entries recorded and not yet done."""
-        return int(await self.redis.xlen(STREAM))
+        await self.group.ack(entry.entry_id)
 
     async def _read(self, start: str, count: int, block: int | None) -> list[Entry]:
-        response = await self.redis.xreadgroup(
-            GROUP, CONSUMER, {STREAM: start}, count=count, block=block
-        )
-        # One stream asked for: [[stream, [(entry id, fields), …]]], or nothing.
-        streams = cast(
-            "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]", response or []
-        )
         entries = []
-        for entry_id, fields in streams[0][1] if streams else []:
+        for entry_id, fields in await self.group.read(start, count, block):
             if not fields:  # deleted after it was handed out; nothing left to handle
-                await self.redis.xack(STREAM, GROUP, entry_id)
+                await self.group.ack(entry_id, delete=False)
                 continue
             entries.append(
                 Entry(

@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from rq.job import Job
 
+from bot.streams import DELETE_IF_HOLDS
 from worker import contract
 from worker.contract import JobRequest
 
 log = logging.getLogger(__name__)
 
 ACTIVE_JOBS = "adain:bot:active"  # set of job ids whose result the chat still waits for
+JOB_KEY = "adain:bot:job:{}"  # by job id: the job's record (JSON), for the buttons and status
+IN_FLIGHT_KEY = "adain:bot:inflight:{}"  # by chat id: the job the chat waits for
+SENT_KEY = "adain:bot:sent:{}"  # by job id: its answer was sent (a repeated event sends none)
 # A chat's in-flight marker outlives the longest a job can take; the status loop refreshes it
 # while RQ still holds the job, so a long queue does not free the chat early.
 IN_FLIGHT_TTL = contract.JOB_TIMEOUT * (contract.JOB_RETRIES + 1) + 300
@@ -33,22 +37,6 @@ if holder and redis.call('EXISTS', ARGV[3] .. holder) == 0 then
 end
 return 0
 """
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-
-
-def job_key(job_id: str) -> str:
-    return f"adain:bot:job:{job_id}"
-
-
-def in_flight_key(chat_id: int) -> str:
-    return f"adain:bot:inflight:{chat_id}"
-
-
-def sent_key(job_id: str) -> str:
-    return f"adain:bot:sent:{job_id}"
 
 
 @dataclass(frozen=True)
@@ -83,17 +71,19 @@ class JobStore:
 
     async def save(self, record: JobRecord) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(job_key(record.job_id), record.to_json(), ex=contract.INPUT_TTL)
+            pipe.set(JOB_KEY.format(record.job_id), record.to_json(), ex=contract.INPUT_TTL)
             pipe.sadd(ACTIVE_JOBS, record.job_id)
             await pipe.execute()
 
     async def replace(self, record: JobRecord) -> None:
         """Rewrite a record that still exists (its lifetime unchanged)."""
-        await self.redis.set(job_key(record.job_id), record.to_json(), xx=True, keepttl=True)
+        await self.redis.set(
+            JOB_KEY.format(record.job_id), record.to_json(), xx=True, keepttl=True
+        )
 
     async def load(self, job_id: str) -> JobRecord | None:
         """The record, or None when it expired (or cannot be read: then it is as good as gone)."""
-        raw = await self.redis.get(job_key(job_id))
+        raw = await self.redis.get(JOB_KEY.format(job_id))
         if raw is None:
             return None
         try:
@@ -110,18 +100,18 @@ class JobStore:
         """Mark the chat busy with this job; False when another job is already in flight."""
         prefix = Job.redis_job_namespace_prefix
         claimed = await self._claim(
-            keys=[in_flight_key(chat_id)], args=[job_id, IN_FLIGHT_TTL, prefix]
+            keys=[IN_FLIGHT_KEY.format(chat_id)], args=[job_id, IN_FLIGHT_TTL, prefix]
         )
         if claimed == 2:
             log.warning("chat %s: its claim by a job RQ does not have is taken over", chat_id)
         return bool(claimed)
 
     async def keep_claim(self, chat_id: int) -> None:
-        await self.redis.expire(in_flight_key(chat_id), IN_FLIGHT_TTL)
+        await self.redis.expire(IN_FLIGHT_KEY.format(chat_id), IN_FLIGHT_TTL)
 
     async def release_chat(self, chat_id: int, job_id: str) -> None:
         """Free the chat, unless a newer job holds it by now."""
-        await self.redis.eval(_RELEASE, 1, in_flight_key(chat_id), job_id)
+        await self.redis.eval(DELETE_IF_HOLDS, 1, IN_FLIGHT_KEY.format(chat_id), job_id)
 
     async def finish(self, chat_id: int, job_id: str) -> None:
         """The job's delivery is over: forget it as active and free its chat."""
@@ -133,7 +123,7 @@ class JobStore:
         await self.redis.srem(ACTIVE_JOBS, job_id)
 
     async def mark_sent(self, job_id: str) -> None:
-        await self.redis.set(sent_key(job_id), 1, ex=SENT_TTL)
+        await self.redis.set(SENT_KEY.format(job_id), 1, ex=SENT_TTL)
 
     async def was_sent(self, job_id: str) -> bool:
-        return bool(await self.redis.exists(sent_key(job_id)))
+        return bool(await self.redis.exists(SENT_KEY.format(job_id)))

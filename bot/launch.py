@@ -8,12 +8,11 @@ import sys
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 from pydantic import ValidationError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.app import BotApp
 from bot.config import BotConfig
 from bot.redaction import configure_logging
+from bot.streams import REDIS_UNAVAILABLE
 from worker.redis_connection import check_reachable
 
 
@@ -48,7 +47,7 @@ def launch() -> int:
     try:
         check_reachable(config.redis_address())
         asyncio.run(app.run())
-    except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+    except (*REDIS_UNAVAILABLE, OSError) as e:
         return fail(f"cannot reach {config.redis_address().describe()}: {e}")
     except TelegramUnauthorizedError:
         return fail(f"the Bot API at {config.telegram_api_url} refused BOT_TOKEN (Unauthorized)")

@@ -15,8 +15,8 @@ import asyncio
 import logging
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.streams import DELETE_IF_HOLDS, REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 LEADER_KEY = "adain:bot:leader"
@@ -34,10 +34,6 @@ elseif holder == ARGV[1] then
 end
 return 0
 """
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 class Leadership:
@@ -48,7 +44,7 @@ class Leadership:
         self.name = name
         self.ttl = ttl
         self._hold = redis.register_script(_HOLD)
-        self._release = redis.register_script(_RELEASE)
+        self._release = redis.register_script(DELETE_IF_HOLDS)
 
     async def acquire(self) -> None:
         """Return once this replica leads (waits while another one does)."""
@@ -74,14 +70,14 @@ class Leadership:
         """Let another replica lead at once (at a graceful stop)."""
         try:
             await self._release(keys=[LEADER_KEY], args=[self.name])
-        except (RedisConnectionError, RedisTimeoutError):
+        except REDIS_UNAVAILABLE:
             pass  # the lease runs out by itself
 
     async def _try(self) -> bool | None:
         """True: the lease is ours; False: another replica's; None: Redis is unavailable."""
         try:
             held = await self._hold(keys=[LEADER_KEY], args=[self.name, int(self.ttl * 1000)])
-        except (RedisConnectionError, RedisTimeoutError) as e:
+        except REDIS_UNAVAILABLE as e:
             log.warning("leadership: Redis unavailable (%s)", e)
             return None
         return bool(held)

@@ -20,11 +20,10 @@ from urllib.parse import urlsplit
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.methods import GetUpdates
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.cancellation import stop_if_cancelled
 from bot.inbox import UpdateInbox
+from bot.streams import REDIS_UNAVAILABLE, Backoff
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
@@ -44,18 +43,18 @@ class UpdatePoller:
 
     async def run(self) -> None:
         """Poll until cancelled; Telegram and Redis outages are waited out."""
-        backoff, webhook_checked = 1.0, False
+        backoff, webhook_checked = Backoff(MAX_BACKOFF), False
         while True:
             try:
                 if not webhook_checked:
                     await self._remove_webhook()
                     webhook_checked = True
                 updates = await self._fetch()
-                backoff = 1.0
+                backoff.reset()
             except (TelegramNetworkError, TelegramServerError) as e:
-                log.warning("polling: Bot API unavailable (%s); retrying in %.0f s", e, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
+                delay = backoff.next()
+                log.warning("polling: Bot API unavailable (%s); retrying in %.0f s", e, delay)
+                await asyncio.sleep(delay)
                 continue
             for update in updates:
                 await self._record(update)
@@ -85,19 +84,18 @@ class UpdatePoller:
 
     async def _record(self, update: dict[str, Any]) -> None:
         """Record one update, waiting for Redis as long as it takes (Telegram keeps it)."""
-        backoff, told = 1.0, False
+        backoff, told = Backoff(MAX_BACKOFF), False
         while True:
             try:
                 await self.inbox.record(update)
                 if told:
                     log.warning("polling: Redis is back; taking updates again")
                 return
-            except (RedisConnectionError, RedisTimeoutError) as e:
+            except REDIS_UNAVAILABLE as e:
                 if not told:
                     log.warning(
                         "polling: Redis unavailable (%s); updates wait with Telegram until it is "
                         "back", e,
                     )  # fmt: skip
                     told = True
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
+                await asyncio.sleep(backoff.next())

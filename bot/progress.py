@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import time
 from enum import Enum
@@ -18,14 +17,13 @@ from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 
 from bot.cancellation import stop_if_cancelled
 from bot.job_records import JobRecord, JobStore
 from bot.queues import Queues
+from bot.streams import REDIS_UNAVAILABLE
 from worker import contract
 from worker.contract import MediaKind
 
@@ -79,10 +77,11 @@ def clip_progress_text(raw: bytes | str | None) -> str:
     """ "Working on your clip: frame N of M …" from the worker's progress (current locale)."""
     if raw is None:
         return _("working")
-    progress = json.loads(raw)
-    eta = progress.get("eta_s")
-    frames = _("working-clip").format(done=progress["done"], total=progress["total"])
-    return frames if eta is None else f"{frames} " + _("time-left").format(seconds=eta)
+    progress = contract.ClipProgress.from_json(raw)
+    frames = _("working-clip").format(done=progress.done, total=progress.total)
+    if progress.eta_s is None:
+        return frames
+    return f"{frames} " + _("time-left").format(seconds=progress.eta_s)
 
 
 class ProgressLoop:
@@ -104,7 +103,7 @@ class ProgressLoop:
         while True:
             try:
                 await self.tick()
-            except (RedisConnectionError, RedisTimeoutError) as e:
+            except REDIS_UNAVAILABLE as e:
                 log.warning("status updates paused, Redis unavailable: %s", e)
             stop_if_cancelled()
             await asyncio.sleep(self.interval)

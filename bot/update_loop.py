@@ -21,15 +21,11 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.cancellation import stop_if_cancelled
 from bot.inbox import Entry, UpdateInbox
+from bot.streams import REDIS_UNAVAILABLE, Backoff, keep_reading
 
 log = logging.getLogger(__name__)
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
 MAX_BACKOFF = 30.0
 RETRY_PENDING_S = 5.0  # how soon updates left by an outage are tried again
 
@@ -62,22 +58,10 @@ class UpdateLoop:
 
     async def run(self) -> None:
         """Start handlers for pending, then new updates, until ``drain`` is called."""
-        backoff = 1.0
-        while not self._stopping.is_set():
-            try:
-                await self.inbox.ensure_group()
-                await self._round()
-                backoff = 1.0
-            except REDIS_ERRORS as e:
-                log.warning("updates: Redis unavailable (%s); retrying in %.0f s", e, backoff)
-                self._retry_pending_at = time.monotonic()
-                await self._pause(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
-            except ResponseError as e:
-                if "NOGROUP" not in str(e):
-                    raise
-                log.warning("updates: consumer group is gone (Redis lost it); recreating")
-            stop_if_cancelled()
+        await keep_reading(
+            "updates", self._round, cap=MAX_BACKOFF, running=lambda: not self._stopping.is_set(),
+            on_unavailable=self._retry_pending_now, pause=self._pause,
+        )  # fmt: skip
 
     async def drain(self, grace: float) -> int:
         """Stop starting updates; wait up to ``grace`` s for the running ones; cancel the rest.
@@ -97,7 +81,8 @@ class UpdateLoop:
                         len(unfinished))  # fmt: skip
         return len(unfinished)
 
-    async def _round(self) -> None:
+    async def _round(self, backoff: Backoff) -> None:
+        await self.inbox.group.ensure()
         if self._retry_pending_at is not None and time.monotonic() >= self._retry_pending_at:
             self._retry_pending_at = None
             for entry in await self.inbox.pending():
@@ -128,35 +113,37 @@ class UpdateLoop:
     async def _handle(self, entry: Entry, after: asyncio.Task[None] | None) -> None:
         if after is not None:
             await asyncio.wait([after])  # the chat's previous update first, however it ended
-        backoff = 1.0
+        backoff = Backoff(MAX_BACKOFF)
         while True:
             try:
                 update = Update.model_validate(entry.update, context={"bot": self.bot})
                 await self.dispatcher.feed_update(self.bot, update)
                 break
-            except REDIS_ERRORS as e:
+            except REDIS_UNAVAILABLE as e:
+                delay = backoff.next()
                 log.warning("update %s: Redis went away (%s); trying again in %.0f s",
-                            entry.update_id, e, backoff)  # fmt: skip
-                await self._pause(backoff)
+                            entry.update_id, e, delay)  # fmt: skip
+                await self._pause(delay)
                 if self._stopping.is_set():
                     return  # it stays in the inbox for the next start
-                backoff = min(MAX_BACKOFF, backoff * 2)
             except Exception:
                 log.exception("update %s failed; dropped", entry.update_id)
                 break
         await self._done(entry)
 
     async def _done(self, entry: Entry) -> None:
-        backoff = 0.5
+        backoff = Backoff(cap=16.0, first=0.5)
         for _ in range(6):  # about 15 s of a Redis hiccup; then it runs again later
             try:
                 await self.inbox.done(entry)
                 return
-            except REDIS_ERRORS:
-                await asyncio.sleep(backoff)
-                backoff *= 2
+            except REDIS_UNAVAILABLE:
+                await asyncio.sleep(backoff.next())
         log.warning("update %s handled but not removed; it may run again", entry.update_id)
         self._retry_after_outage()
+
+    def _retry_pending_now(self) -> None:
+        self._retry_pending_at = time.monotonic()
 
     def _retry_after_outage(self) -> None:
         at = time.monotonic() + RETRY_PENDING_S

@@ -17,10 +17,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.inbox import UpdateInbox
+from bot.streams import REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -78,7 +77,7 @@ class WebhookIntake:
             return web.Response(status=400)
         try:
             await self.inbox.record(update)
-        except (RedisConnectionError, RedisTimeoutError) as e:
+        except REDIS_UNAVAILABLE as e:
             log.warning("webhook: Redis unavailable (%s); Telegram will send it again", e)
             return web.Response(status=503)
         return web.Response(status=200, text=json.dumps({"ok": True}))

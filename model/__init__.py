@@ -1,7 +1,5 @@
-"""Everything PyTorch: AdaIN maths, networks, weights, inference, training and benchmarks."""
+"""Everything PyTorch: AdaIN maths, networks, weights, inference, training and benchmarks.
 
-from model.images import ImageError, load_image
-from model.stylizer import Stylizer
-from model.weights.load import WeightsError
-
-__all__ = ["ImageError", "Stylizer", "WeightsError", "load_image"]
+The package imports nothing itself, so that ``model.limits`` (the bounds and refusal codes the
+worker's contract with the bot shares) stays free of torch.
+"""

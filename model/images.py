@@ -17,23 +17,19 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import Tensor
 
+from model.limits import MAX_STROKE, MIN_SIDE, MIN_STROKE, InputError
+
 DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: above the 24 MP that full resolution promises
-MIN_SIDE = 16  # smaller images carry no style and break the encoder's padding
-MIN_STROKE, MAX_STROKE = 0.25, 4.0  # the brush-stroke scales a style can be encoded at
 
 ImageSource = str | Path | bytes | Image.Image
 
 
-class ImageError(ValueError):
+class ImageError(InputError):
     """An input image the service cannot use; `code` says why, the message says it in words.
 
     Codes: ``not_image`` (not a picture at all), ``broken`` (a picture that fails to decode),
     ``too_large`` (more pixels than allowed, decompression bombs included), ``too_small``.
     """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _open(source: ImageSource) -> Image.Image:

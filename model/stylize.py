@@ -20,24 +20,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from pathlib import Path
 
 import av
 from PIL import Image
 
+from model.cli import add_model_arguments, add_style_arguments, weighted_styles
 from model.images import ImageError
 from model.stylizer import Stylizer
 from model.weights.load import WeightsError
-
-
-def _weights(text: str) -> list[float]:
-    try:
-        return [float(w) for w in text.split(",")]
-    except ValueError:
-        msg = f"weights must be numbers separated by commas: {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,29 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("content", type=Path)
-    p.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
-    p.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        required=True,
-        help="output file; its extension picks the format (.jpg, .png, …)",
+    add_style_arguments(
+        p, output_help="output file; its extension picks the format (.jpg, .png, …)", of="content"
     )
-    p.add_argument("--alpha", type=float, default=1.0, help="style strength in [0, 1]")
-    p.add_argument("--style-weights", type=_weights, help="one weight per style, e.g. 0.7,0.3")
-    p.add_argument("--preserve-color", action="store_true", help="keep the content's colours")
     p.add_argument("--content-size", type=int, help="default 512 (a clip's frames: 360)")
-    p.add_argument("--style-size", type=int, default=512)
-    p.add_argument(
-        "--stroke",
-        type=float,
-        default=1.0,
-        help="brush-stroke scale in [0.25, 4]: styles encoded at S × the style size",
-    )
-    p.add_argument(
-        "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
-    )
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    add_model_arguments(p)
     return p
 
 
@@ -118,15 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         return clip_main(_clip_argv(args, extra))
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)} (those are for clips)")
-    weights = args.style_weights or [1.0] * len(args.styles)
-    if len(weights) != len(args.styles):
-        print(f"error: {len(args.styles)} styles but {len(weights)} weights", file=sys.stderr)
+    styles = weighted_styles(args)
+    if styles is None:
         return 2
     try:
         stylizer = Stylizer.from_dir(args.weights_dir, device=args.device)
         out = stylizer.stylize(
             args.content,
-            list(zip(args.styles, weights, strict=True)),
+            styles,
             alpha=args.alpha,
             preserve_color=args.preserve_color,
             content_size=512 if args.content_size is None else args.content_size,

@@ -270,7 +270,7 @@ class Stylizer:
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
         check_stroke(stroke)
-        pairs = _style_pairs(style)
+        pairs = style_pairs(style)
         weights = [w for _, w in pairs]
         adain.normalize_weights(weights)  # refuse bad weights before any work
         cache = NoCache() if cache is None else cache
@@ -287,7 +287,7 @@ class Stylizer:
                 ImageKey(source, style_size), content_key if preserve_color else None, stroke
             )
             compute = functools.partial(
-                self._style_stats_of, source, style_size, stroke, recolour_to
+                self.style_stats_of, source, style_size, stroke, recolour_to
             )
             stats.append(cache.style_stats(key, compute))
         return self.render(features.feat, stats, weights, alpha, features.size)
@@ -296,17 +296,20 @@ class Stylizer:
         img = content()
         return ContentFeatures(self.encode(img), img.size)
 
-    def _style_stats_of(
+    def style_stats_of(
         self,
         source: ImageSource,
         size: int,
-        stroke: float,
-        recolour_to: Callable[[], Image.Image] | None,
+        stroke: float = 1.0,
+        recolour_to: Image.Image | Callable[[], Image.Image] | None = None,
     ) -> Stats:
+        """One style image's statistics, encoded at `stroke` × `size`; with `recolour_to` (an
+        image, or a function that makes it when needed), after taking on its colours."""
         img = self.prepare(source, size, stroke)
         if recolour_to is None:
             return self.style_stats(img)
-        return self.style_stats(self.match_colors(img, recolour_to()))  # unclamped colours
+        target = recolour_to if isinstance(recolour_to, Image.Image) else recolour_to()
+        return self.style_stats(self.match_colors(img, target))  # unclamped colours
 
 
 def _size(x: Tensor) -> tuple[int, int]:
@@ -314,7 +317,8 @@ def _size(x: Tensor) -> tuple[int, int]:
     return x.shape[3], x.shape[2]
 
 
-def _style_pairs(style: StyleInput) -> list[tuple[ImageSource, float]]:
+def style_pairs(style: StyleInput) -> list[tuple[ImageSource, float]]:
+    """One style image, or (image, weight) pairs, as pairs; ValueError for none."""
     if isinstance(style, (str, Path, bytes, Image.Image)):
         return [(style, 1.0)]
     pairs = [(src, float(w)) for src, w in style]

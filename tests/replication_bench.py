@@ -38,7 +38,7 @@ def update(update_id: int) -> dict[str, object]:
 async def measure(url: str, wanted: int, count: int, first_id: int) -> list[float]:
     redis = async_client(RedisAddress(url=url))
     inbox = UpdateInbox(redis, AsyncReplication(redis, wanted))
-    await inbox.ensure_group()
+    await inbox.group.ensure()
     for i in range(50):  # warm-up: connections, the script, the replica count
         await inbox.record(update(first_id - 1000 + i))
     took = []

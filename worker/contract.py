@@ -1,7 +1,8 @@
 """The contract between the bot (producer) and the workers (consumers), in one place.
 
 This module imports no torch and nothing else of the worker: the bot imports it to build jobs
-and read delivery events, the worker to run them.
+and read delivery events, the worker to run them. The model's bounds and refusal codes come
+from ``model.limits``, which imports nothing heavy either.
 
 Flow
 ----
@@ -31,6 +32,8 @@ from rq import Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from model.limits import MAX_STROKE, MIN_STROKE
+
 QUEUE_NAME = "stylize"
 JOB_FUNC = "worker.stylize_job.run"
 # Clips run on their own queue; workers listen to QUEUE_NAME first, so stills never wait
@@ -47,8 +50,8 @@ CLIP_TIMEOUT_BASE = 120  # seconds a clip job may run: this plus CLIP_TIMEOUT_PE
 CLIP_TIMEOUT_PER_SECOND = 40  # second of the clip (a CPU worker needs well under half that)
 JOB_RETRIES = 2  # re-runs after a transient failure or a worker lost mid-job
 DELIVERY_STREAM_MAXLEN = 100_000  # approximate cap, so an absent bot cannot fill Redis
+PROGRESS_TTL = 3600  # seconds a clip's progress outlives its last write
 DELIVERED_TTL = 2 * INPUT_TTL  # seconds delivered_key outlives its event: a re-run adds none
-STROKE_MIN, STROKE_MAX = 0.25, 4.0  # the model's bounds of the brush-stroke scale
 
 
 def image_key(file_unique_id: str) -> str:
@@ -161,8 +164,8 @@ class JobRequest:
             raise ValueError("sizes must be 0 (original) or positive")
         if self.fps < 1 or self.duration < 0:
             raise ValueError("fps must be positive and duration not negative")
-        if not STROKE_MIN <= self.stroke <= STROKE_MAX:
-            raise ValueError(f"stroke must lie in [{STROKE_MIN}, {STROKE_MAX}], got {self.stroke}")
+        if not MIN_STROKE <= self.stroke <= MAX_STROKE:
+            raise ValueError(f"stroke must lie in [{MIN_STROKE}, {MAX_STROKE}], got {self.stroke}")
         if self.output_format not in tuple(OutputFormat):
             raise ValueError(f"output_format must be one of {[f.value for f in OutputFormat]}")
         # Accept plain strings too ("png"), and hold the members from here on.
@@ -191,6 +194,28 @@ class JobRequest:
         fields["media"] = MediaKind(fields.get("media", "picture"))
         fields["reply"] = ReplyContext.from_dict(fields.get("reply") or {})
         return cls(**fields)
+
+
+@dataclass(frozen=True)
+class ClipProgress:
+    """How far a clip job is, under ``progress_key(job)``: the worker writes, the bot shows."""
+
+    done: int  # frames made
+    total: int  # frames in all
+    eta_s: int | None = None  # seconds left; None until there is a rate to tell it by
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> ClipProgress:
+        data = json.loads(raw)
+        eta = data.get("eta_s")
+        return cls(
+            done=int(data["done"]),
+            total=int(data["total"]),
+            eta_s=None if eta is None else int(eta),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,16 @@
-"""The job function that RQ runs by dotted path (``contract.JOB_FUNC``).
+"""The picture job that RQ runs by dotted path (``contract.JOB_FUNC``).
 
-``run(request)`` — the whole job contract:
+``run(request)`` — the whole job contract, around :mod:`worker.job`'s skeleton:
 
 * Argument: ``request``, the JSON dict of a :class:`worker.contract.JobRequest` (chat id, the
   Redis keys of the content bytes and of one or more style images with weights, alpha,
   preserve-colour, output and style sizes, output format, and the bot's ``reply`` context).
-* Inputs are read from Redis by key. A missing key (TTL passed) is the error ``expired``.
 * The result (JPEG at the runtime's quality, or PNG when asked) goes under
-  ``contract.result_key(job_id)`` with ``contract.RESULT_TTL``, and exactly one
-  :class:`~worker.contract.DeliveryEvent` goes to ``contract.DELIVERY_STREAM``, echoing the
-  ``reply`` context untouched. A re-run of a job whose event exists adds nothing (see
-  :mod:`worker.publishing`).
-* A user's mistake (``model.ImageError``: not_image, broken, too_large, too_small) becomes an
-  event with that code; the job itself succeeds. Out of GPU memory retries once at half the
-  size (512 for size 0), then sends ``out_of_memory``.
-* Anything else raises, so RQ retries the job (``contract.JOB_RETRIES``); when the last try
-  fails, the worker sends ``internal`` (:mod:`worker.failures`). The user always hears back.
-* Returns a small JSON summary (kept by RQ as the job's result, for operators).
+  ``contract.result_key(job_id)`` with ``contract.RESULT_TTL``, with exactly one delivery
+  event; a missing input is ``expired``, a picture the model refuses (``not_image``,
+  ``broken``, ``too_large``, ``too_small``) an event with that code.
+* Out of GPU memory retries once at half the size (512 for size 0), then sends
+  ``out_of_memory``.
 
 The loaded model, caches and Redis client come from :func:`worker.runtime.current`.
 """
@@ -25,101 +19,39 @@ from __future__ import annotations
 
 import io
 import logging
-import time
-from typing import Any, cast
+from typing import Any
 
 import torch
 from PIL import Image
 
-from model.images import MIN_SIDE, ImageError
-from worker import contract, runtime
+from model.limits import MIN_SIDE
+from worker import job
 from worker.cached_stylizer import CachedStylizer
-from worker.contract import DeliveryEvent, ErrorCode, JobRequest, OutputFormat
+from worker.contract import JobRequest, OutputFormat
+from worker.runtime import JobScope
 
 log = logging.getLogger(__name__)
 
 OOM_FALLBACK_SIZE = 512  # the retry size after running out of memory at the original size
 
 
-class InputsExpired(LookupError):
-    """An input image's bytes are no longer in Redis."""
-
-
 def run(request: dict[str, Any]) -> dict[str, Any]:
-    """Stylize one request and deliver the result or a user-facing error code."""
-    scope = runtime.current()
-    rt = scope.runtime
-    req = JobRequest.from_dict(request)
-    if rt.publisher.published(scope.job_id):
-        log.info("job %s: already delivered by an earlier run; nothing to do", scope.job_id)
-        return {"outcome": "duplicate", "delivered": False}
+    """Stylize one picture and deliver the result or a user-facing error code."""
+    return job.run(request, _picture)
 
-    started = time.perf_counter()
-    image: Image.Image | None = None
-    error: ErrorCode | None = None
-    model_s = 0.0
-    size = req.size
-    try:
-        content, styles = read_inputs(rt, req)
-        model_start = time.perf_counter()
-        image, size = _render(rt.stylizer, req, content, styles, scope.job_id)
-        model_s = time.perf_counter() - model_start
-    except ImageError as exc:
-        error = ErrorCode(exc.code)
-    except InputsExpired:
-        error = ErrorCode.EXPIRED
-    except torch.cuda.OutOfMemoryError:
-        error = ErrorCode.OUT_OF_MEMORY
 
-    payload: bytes | None = None
-    if image is not None:
-        payload = encode(image, req.output_format, rt.jpeg_quality)
-        event = DeliveryEvent(
-            job=scope.job_id, chat=req.chat_id, result=contract.result_key(scope.job_id),
-            format=req.output_format, width=image.width, height=image.height, reply=req.reply,
-        )  # fmt: skip
-    else:
-        event = DeliveryEvent(
-            job=scope.job_id, chat=req.chat_id, error=error, format=req.output_format,
-            reply=req.reply,
-        )  # fmt: skip
-    sent = rt.publisher.publish(event, payload)
-    outcome = str(error or "ok")
-    total_s = time.perf_counter() - started
-    if sent:
-        rt.metrics.jobs.labels(outcome).inc()
-    rt.metrics.job_seconds.observe(total_s)
-    rt.metrics.queue_seconds.observe(scope.queued_s)
-    made = f"{image.width}x{image.height}" if image is not None else "no image"
-    log.info(
-        "job %s: %s%s, size %d, style size %d x%d -> %s on %s, "
-        "%.2f s in queue, %.2f s on the model, %.2f s in all",
-        scope.job_id, outcome, "" if sent else " (already delivered, dropped)", size,
-        req.style_size, len(req.styles), made, rt.stylizer.device, scope.queued_s, model_s,
-        total_s,
+def _picture(scope: JobScope, req: JobRequest, content: bytes, styles: job.Styles) -> job.Made:
+    image, size = _render(scope.runtime.stylizer, req, content, styles, scope.job_id)
+    smaller = "" if size == req.size else f" at size {size}"
+    data = encode(image, req.output_format, scope.runtime.jpeg_quality)
+    return job.Made(
+        data=data, format=req.output_format, width=image.width, height=image.height,
+        detail=f"{image.width}x{image.height}{smaller} on {scope.runtime.stylizer.device}",
     )  # fmt: skip
-    return {"outcome": outcome, "delivered": sent, "width": event.width, "height": event.height}
-
-
-def read_inputs(rt: runtime.Runtime, req: JobRequest) -> tuple[bytes, list[tuple[bytes, float]]]:
-    """The content's and the styles' bytes (with the styles' weights); InputsExpired when a
-    key is gone."""
-    keys = list(req.image_keys)
-    # The client is built without decode_responses: values are bytes.
-    values = cast("list[bytes | None]", rt.redis.mget(keys))
-    missing = [k for k, v in zip(keys, values, strict=True) if v is None]
-    if missing:
-        raise InputsExpired(f"input bytes gone from Redis: {', '.join(missing)}")
-    content, *styles = [v for v in values if v is not None]
-    return content, [(data, s.weight) for data, s in zip(styles, req.styles, strict=True)]
 
 
 def _render(
-    stylizer: CachedStylizer,
-    req: JobRequest,
-    content: bytes,
-    styles: list[tuple[bytes, float]],
-    job_id: str,
+    stylizer: CachedStylizer, req: JobRequest, content: bytes, styles: job.Styles, job_id: str
 ) -> tuple[Image.Image, int]:
     """The stylized image and the size it was made at; one retry smaller when out of memory."""
     size, style_size = req.size, req.style_size
@@ -141,7 +73,7 @@ def _run(
     stylizer: CachedStylizer,
     req: JobRequest,
     content: bytes,
-    styles: list[tuple[bytes, float]],
+    styles: job.Styles,
     size: int,
     style_size: int,
 ) -> Image.Image:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -33,35 +34,25 @@ async def show_settings(message: Message, chat_state: ChatState) -> None:
     await message.answer(settings_text(prefs), reply_markup=settings_keyboard(prefs))
 
 
-async def set_strength(
+# Each setting: the chat state's field, how its button's value reads, and the values allowed.
+SETTINGS: dict[SettingField, tuple[str, Callable[[str], object], frozenset[str]]] = {
+    SettingField.ALPHA: ("alpha", float, preferences.STRENGTH_VALUES),
+    SettingField.COLOURS: (
+        "preserve_color",
+        lambda value: value == "1",
+        preferences.SWITCH_VALUES,
+    ),
+    SettingField.SIZE: ("size", int, preferences.SIZE_VALUES),
+    SettingField.STROKE: ("stroke", float, preferences.STROKE_VALUES),
+}
+
+
+async def set_choice(
     callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
 ) -> None:
-    """Stores the default style strength."""
-    await chat_state.set_alpha(float(callback_data.value))
-    await _saved(callback, chat_state)
-
-
-async def set_colours(
-    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
-) -> None:
-    """Stores whether results keep the photo's colours."""
-    await chat_state.set_preserve_color(callback_data.value == "1")
-    await _saved(callback, chat_state)
-
-
-async def set_size(
-    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
-) -> None:
-    """Stores the size of results from photos."""
-    await chat_state.set_size(int(callback_data.value))
-    await _saved(callback, chat_state)
-
-
-async def set_stroke(
-    callback: CallbackQuery, callback_data: SettingChoice, chat_state: ChatState
-) -> None:
-    """Stores the brush-stroke scale of results."""
-    await chat_state.set_stroke(float(callback_data.value))
+    """Stores one setting (strength, colours, size or strokes) and redraws the message."""
+    field, read, _values = SETTINGS[callback_data.field]
+    await chat_state.update(**{field: read(callback_data.value)})
     await _saved(callback, chat_state)
 
 
@@ -79,12 +70,7 @@ async def _saved(callback: CallbackQuery, chat_state: ChatState) -> None:
 def build() -> Router:
     router = Router(name="settings")
     router.message.register(show_settings, Command("settings"))
-    for field, values, handler in (
-        (SettingField.ALPHA, preferences.STRENGTH_VALUES, set_strength),
-        (SettingField.COLOURS, preferences.SWITCH_VALUES, set_colours),
-        (SettingField.SIZE, preferences.SIZE_VALUES, set_size),
-        (SettingField.STROKE, preferences.STROKE_VALUES, set_stroke),
-    ):
-        choice = SettingChoice.filter((F.field == field) & F.value.in_(values))
-        router.callback_query.register(handler, choice)
+    for setting, (_field, _read, values) in SETTINGS.items():
+        choice = SettingChoice.filter((F.field == setting) & F.value.in_(values))
+        router.callback_query.register(set_choice, choice)
     return router

@@ -1,7 +1,8 @@
 """Buttons under a result: re-run from the stored pictures with one thing changed.
 
-One handler per action (``ResultButton`` filters on the action); each starts from the pressed
-result's request, and a result whose record or pictures expired asks for the pictures again.
+One handler for every button: it starts from the pressed result's request and re-runs it with
+one thing changed (``CHANGES``, by the button's action), or keeps its photo and asks for a new
+style; a result whose record or pictures expired asks for the pictures again.
 """
 
 from __future__ import annotations
@@ -47,23 +48,6 @@ class Reruns:
             return None
         return record.request
 
-    async def rerun(
-        self,
-        callback: CallbackQuery,
-        callback_data: ResultButton,
-        bot: Bot,
-        i18n: I18n,
-        change: Change,
-    ) -> None:
-        """Submit the pressed result's request again with ``change`` applied."""
-        request = await self.earlier_request(callback, callback_data, bot)
-        if request is None:
-            return
-        reply = dataclasses.replace(request.reply, locale=i18n.current_locale)
-        changed = change(dataclasses.replace(request, reply=reply))
-        if changed is not None:
-            await self.submitter.submit(bot, changed)
-
 
 def weaker_style(request: JobRequest) -> JobRequest:
     return dataclasses.replace(request, alpha=preferences.weaker(request.alpha))
@@ -95,79 +79,48 @@ def swapped(request: JobRequest) -> JobRequest | None:
     )
 
 
-async def weaker(
-    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
-) -> None:
-    """Re-runs the result with less of the style."""
-    await reruns.rerun(callback, callback_data, bot, i18n, weaker_style)
+# What each re-running button changes in the pressed result's request.
+CHANGES: dict[ResultAction, Change] = {
+    ResultAction.WEAKER: weaker_style,  # less of the style
+    ResultAction.STRONGER: stronger_style,  # more of it
+    ResultAction.COLOURS: other_colours,  # the photo's colours, or back to the style's
+    ResultAction.FINER: finer_strokes,  # smaller brush strokes
+    ResultAction.COARSER: coarser_strokes,  # larger ones
+    ResultAction.SWAP: swapped,  # the two pictures' parts swapped (not for mixes or clips)
+}
 
 
-async def stronger(
-    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
-) -> None:
-    """Re-runs the result with more of the style."""
-    await reruns.rerun(callback, callback_data, bot, i18n, stronger_style)
-
-
-async def colours(
-    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
-) -> None:
-    """Re-runs the result keeping the photo's colours, or back to the style's."""
-    await reruns.rerun(callback, callback_data, bot, i18n, other_colours)
-
-
-async def finer(
-    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
-) -> None:
-    """Re-runs the result with smaller brush strokes."""
-    await reruns.rerun(callback, callback_data, bot, i18n, finer_strokes)
-
-
-async def coarser(
-    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
-) -> None:
-    """Re-runs the result with larger brush strokes."""
-    await reruns.rerun(callback, callback_data, bot, i18n, coarser_strokes)
-
-
-async def swap(
-    callback: CallbackQuery, callback_data: ResultButton, bot: Bot, i18n: I18n, reruns: Reruns
-) -> None:
-    """Re-runs the result with the two pictures' parts swapped (not for mixes)."""
-    await reruns.rerun(callback, callback_data, bot, i18n, swapped)
-
-
-async def restyle(
+async def pressed(
     callback: CallbackQuery,
     callback_data: ResultButton,
     bot: Bot,
+    i18n: I18n,
     reruns: Reruns,
     chat_state: ChatState,
 ) -> None:
-    """Keeps the result's photo and asks for a new style."""
+    """A button under a result: re-run it with what the button changes (``CHANGES``), or,
+    for "another style", keep its photo and ask for a new style."""
     request = await reruns.earlier_request(callback, callback_data, bot)
     if request is None:
         return
-    content = Content(
-        key=request.content_key,
-        document=request.reply.as_document,
-        media=request.media,
-        duration=request.duration,
-    )
-    await chat_state.restyle(content)
-    await bot.send_message(request.chat_id, _("restyle-prompt"))
+    if callback_data.action == ResultAction.RESTYLE:
+        content = Content(
+            key=request.content_key,
+            document=request.reply.as_document,
+            media=request.media,
+            duration=request.duration,
+        )
+        await chat_state.restyle(content)
+        await bot.send_message(request.chat_id, _("restyle-prompt"))
+        return
+    reply = dataclasses.replace(request.reply, locale=i18n.current_locale)
+    changed = CHANGES[callback_data.action](dataclasses.replace(request, reply=reply))
+    if changed is not None:
+        await reruns.submitter.submit(bot, changed)
 
 
 def build() -> Router:
     router = Router(name="results")
-    for action, handler in (
-        (ResultAction.WEAKER, weaker),
-        (ResultAction.STRONGER, stronger),
-        (ResultAction.COLOURS, colours),
-        (ResultAction.FINER, finer),
-        (ResultAction.COARSER, coarser),
-        (ResultAction.SWAP, swap),
-        (ResultAction.RESTYLE, restyle),
-    ):
-        router.callback_query.register(handler, ResultButton.filter(F.action == action))
+    actions = {*CHANGES, ResultAction.RESTYLE}
+    router.callback_query.register(pressed, ResultButton.filter(F.action.in_(actions)))
     return router

@@ -2,7 +2,7 @@
 
     python -m model.bench [--device cpu|cuda] [--sizes 256,512,1024,2048] [--repeats N]
         [--batch B] [--weights-dir DIR] [--dtype bf16|fp16|fp32] [--compile auto|on|off]
-        [--compile-mode MODE] [--no-channels-last]
+        [--compile-mode MODE] [--no-channels-last] [--engine auto|openvino|torch]
     python -m model.bench memory --megapixels 12 [--device cpu] [--plain] [--tile-size N]
         [--tile-above PIXELS] [--engine auto|openvino|torch]
     python -m model.bench variants [--device cuda] [--sizes 512] [--batch B] [--variants K,K]
@@ -79,7 +79,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--engine",
         choices=["auto", "openvino", "torch"],
         default="auto",
-        help="memory: the CPU fast path's engine (auto: OpenVINO where installed)",
+        help="the CPU fast path's engine: the speed table times both by default (OpenVINO "
+        "where installed), torch or openvino alone against plain; memory: auto is OpenVINO "
+        "where installed",
     )
     p.add_argument(
         "--compile",

@@ -46,7 +46,8 @@ Nets = dict[str, tuple[nn.Module, nn.Module]]  # by engine: (encoder, decoder)
 
 def build_stylizers(args: argparse.Namespace, device: torch.device) -> dict[str, Stylizer]:
     """Stylizers on `device` sharing one set of weights: "plain", "torch" (the fused PyTorch
-    networks) and, on a CPU with OpenVINO installed, "openvino" at the same precision."""
+    networks) and, on a CPU with OpenVINO installed, "openvino" at the same precision; with
+    ``--engine torch`` or ``openvino``, plain and that one alone."""
     compile_flag = {"auto": None, "on": True, "off": False}[args.compile]
     config = FastConfig.for_device(
         device,
@@ -56,11 +57,15 @@ def build_stylizers(args: argparse.Namespace, device: torch.device) -> dict[str,
         compile_mode=args.compile_mode,
     )
     weights = real_or_random(args.weights_dir)
-    out = {
-        "plain": make_stylizer(weights, device, fast=False),
-        "torch": make_stylizer(weights, device, fast_config=replace(config, engine="torch")),
-    }
-    if device.type == "cpu" and openvino_engine.available() and config.dtype != torch.float16:
+    engine = getattr(args, "engine", "auto")
+    out = {"plain": make_stylizer(weights, device, fast=False)}
+    if engine in ("auto", "torch"):
+        out["torch"] = make_stylizer(weights, device, fast_config=replace(config, engine="torch"))
+    if engine == "openvino" or (
+        engine == "auto" and openvino_engine.available() and config.dtype != torch.float16
+    ):
+        if device.type != "cpu":
+            raise ValueError("--engine openvino runs on the CPU only")
         out["openvino"] = make_stylizer(
             weights, device, fast_config=replace(config, engine="openvino")
         )
@@ -79,7 +84,7 @@ def speed(args: argparse.Namespace) -> None:
     torch.manual_seed(0)
     stylizers = build_stylizers(args, device)
     default = FastConfig.for_device(device).engine
-    fast_name = default if default in stylizers else "torch"
+    fast_name = default if default in stylizers else next(k for k in stylizers if k != "plain")
     print(f"device: {device_name(device)}; torch {torch.__version__}")
     if "openvino" in stylizers:
         import openvino
@@ -122,7 +127,7 @@ def _head(engines: list[str], fast_name: str) -> str:
     cols = [f"{'size':>13}", f"{'plain ms':>9}"]
     cols += [f"{k + ' ms':>11}" for k in engines]
     cols += [f"{k + ' ×':>10}" for k in engines]
-    if "openvino" in engines:
+    if {"openvino", "torch"} <= set(engines):
         cols.append(f"{'torch vs ov':>11}")
     cols += [f"{k + ' dB':>11}" for k in engines]
     cols += [f"{'fast pairs/s':>12}", f"{'plain peak MiB':>14}", f"{'fast peak MiB':>13}", "runs"]
@@ -170,7 +175,7 @@ def _row(label: str, res: dict[str, Timing], fast_name: str, batch: int, note: s
     cols = [f"{label:>13}", f"{p.median / batch:9.1f}"]
     cols += [f"{res[k].median / batch:11.1f}" for k in engines]
     cols += [f"{p.median / res[k].median:9.2f}×" for k in engines]
-    if "openvino" in res:
+    if {"openvino", "torch"} <= res.keys():
         cols.append(f"{res['openvino'].median / res['torch'].median:10.2f}×")
     cols += [f"{agreement(res[k]):11.1f}" for k in engines]
     cols += [

@@ -17,15 +17,8 @@ from typing import TypedDict
 import torch
 from torch import Tensor
 
+from model.bench import pairs
 from model.bench.measure import Timing, compare, device_name
-from model.bench.pairs import (
-    make_stylizer,
-    pair,
-    photo_batch,
-    photo_pair,
-    real_or_random,
-    real_photo_pair,
-)
 from model.device import resolve_device
 from model.fast import FastConfig
 from model.images import to_image
@@ -176,10 +169,10 @@ def variants(args: argparse.Namespace) -> None:
     print("timed and freed in turn; PSNR against the reference's output (8-bit), lowest image;")
     print("photo dB: the same on scikit-image's astronaut styled with coffee (– without it);")
     print("graphs: torch.compile graphs so far for the variant (0 = it ran eagerly)")
-    weights = real_or_random(args.weights_dir)
-    inputs = {size: photo_pair(size, device) for size in sizes}
-    photos = {size: real_photo_pair(size, device) for size in sizes}
-    batched = photo_batch(sizes[0], batch, device)  # the batched column, at the first size
+    weights = pairs.real_or_random(args.weights_dir)
+    inputs = {size: pairs.photo_pair(size, device) for size in sizes}
+    photos = {size: pairs.real_photo_pair(size, device) for size in sizes}
+    batched = pairs.photo_batch(sizes[0], batch, device)  # the batched column, at the first size
     head = (
         f"{'variant':>42} | {'start-up s':>10} | {'size':>6} | {'ms/pair':>8} | "
         f"{'pairs/s':>8} | {f'×{batch} ms/pair':>13} | {f'×{batch} pairs/s':>12} | "
@@ -190,16 +183,20 @@ def variants(args: argparse.Namespace) -> None:
     reference: dict[object, Tensor] = {}  # the reference's outputs by size, and "batch"
     for key in keys:
         variant = table[key]
-        stylizer = make_stylizer(weights, device, **_options(device, variant))
+        stylizer = pairs.make_stylizer(weights, device, **_options(device, variant))
         graphs_before = _graphs_compiled()
         with torch.inference_mode():
             startup = stylizer.warm_up()
             for i, size in enumerate(sizes):
-                run = _with_tf32(variant.tf32, partial(pair, *stylizer.networks, *inputs[size]))
+                run = _with_tf32(
+                    variant.tf32, partial(pairs.pair, *stylizer.networks, *inputs[size])
+                )
                 one = compare({key: run}, repeats, device)[key]
                 many = None
                 if i == 0 and batch > 1:
-                    run = _with_tf32(variant.tf32, partial(pair, *stylizer.networks, *batched))
+                    run = _with_tf32(
+                        variant.tf32, partial(pairs.pair, *stylizer.networks, *batched)
+                    )
                     many = compare({key: run}, max(1, repeats // 5), device)[key]
                 outputs = [(size, one.output)] + ([("batch", many.output)] if many else [])
                 if key == "reference":
@@ -231,7 +228,7 @@ def _photo_col(
     photo = photos[size]
     if photo is None:
         return f"{'–':>8}"
-    out = pair(*stylizer.networks, *photo).cpu()
+    out = pairs.pair(*stylizer.networks, *photo).cpu()
     if key == "reference":
         reference[("photo", size)] = out
         return f"{'ref':>8}"

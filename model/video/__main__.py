@@ -20,12 +20,12 @@ and exit 1.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import av
 
+from model.cli import add_model_arguments, add_style_arguments, weighted_styles
 from model.images import ImageError
 from model.stylizer import Stylizer
 from model.video.carry import INTERVAL
@@ -36,14 +36,6 @@ from model.video.temporal import WEIGHT
 from model.weights.load import WeightsError
 
 
-def _weights(text: str) -> list[float]:
-    try:
-        return [float(w) for w in text.split(",")]
-    except ValueError:
-        msg = f"weights must be numbers separated by commas: {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m model.video",
@@ -51,17 +43,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("clip", type=Path)
-    p.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
-    p.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
+    add_style_arguments(p, output_help="the MP4 to write", of="clip")
     p.add_argument("--kind", choices=KINDS, default="video", help="what to make (default video)")
-    p.add_argument("--style-weights", type=_weights, help="one weight per style, e.g. 0.7,0.3")
-    p.add_argument("--alpha", type=float, default=1.0, help="style strength in [0, 1]")
-    p.add_argument("--preserve-color", action="store_true", help="keep the clip's colours")
     p.add_argument("--size", type=int, default=360, help="shorter side of the frames")
     p.add_argument("--fps", type=float, default=24, help="the most frames per second")
     p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)
-    p.add_argument("--style-size", type=int, default=512)
-    p.add_argument("--stroke", type=float, default=1.0, help="brush-stroke scale in [0.25, 4]")
     p.add_argument("--batch", type=int, default=8, help="frames per pass through the networks")
     p.add_argument(
         "--blend",
@@ -77,18 +63,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(1: every frame through the networks)",
     )
     p.add_argument("--per-frame", action="store_true", help="each frame on its own, not steady")
-    p.add_argument(
-        "--weights-dir", type=Path, default=Path(os.environ.get("WEIGHTS_DIR", "weights"))
-    )
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    add_model_arguments(p)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    weights = args.style_weights or [1.0] * len(args.styles)
-    if len(weights) != len(args.styles):
-        print(f"error: {len(args.styles)} styles but {len(weights)} weights", file=sys.stderr)
+    styles = weighted_styles(args)
+    if styles is None:
         return 2
     av.logging.set_level(None)  # FFmpeg's own complaints would add lines to the one error line
     try:
@@ -96,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         result = stylize_clip(
             stylizer,
             args.clip,
-            list(zip(args.styles, weights, strict=True)),
+            styles,
             kind=args.kind,
             alpha=args.alpha,
             preserve_color=args.preserve_color,

@@ -41,6 +41,7 @@ import torch
 from PIL import Image
 
 from model.adain import Stats
+from model.bench.measure import device_name
 from model.device import resolve_device
 from model.fast import FastConfig
 from model.random_weights import random_networks
@@ -81,18 +82,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the CPU fast path's engine (auto: OpenVINO where installed)",
     )
     return p.parse_args(argv)
-
-
-def machine(device: torch.device) -> str:
-    """The GPU's name, or the CPU model and torch's thread count."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    try:
-        with open("/proc/cpuinfo") as f:
-            name = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
-    except (OSError, StopIteration):
-        name = "CPU"
-    return f"{name}, {torch.get_num_threads()} threads"
 
 
 Run = Callable[[], list[Image.Image]]
@@ -201,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     style_img = natural_image(args.style_size, args.style_size, seed=5)
     style = stylizer.style_stats(style_img)
     warp = flicker.has_optical_flow()
-    print(f"{machine(device)}; {stylizer.engine}; weights {weights}")
+    print(f"{device_name(device)}; {stylizer.engine}; weights {weights}")
     print(f"{args.frames} frames of {width}×{height} per clip, batch {args.batch}", end="")
     print(
         f"; ours: keyframes at most {args.interval} apart, carried, blend {args.blend}"

@@ -26,16 +26,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
 from model import adain
-from model.adain import Stats
-from model.images import ImageSource
-from model.stylizer import StyleInput, Stylizer
+from model.stylizer import StyleInput, Stylizer, style_pairs
 from model.video.carry import INTERVAL
 from model.video.encode import KINDS, MAX_BYTES, VIDEO_NOTE_SIDE, Kind, encode_clip
 from model.video.frames import decode_frames, plan_frames, sample_count, sample_frames
@@ -113,7 +110,7 @@ def stylize_clip(
         raise ValueError(f"batch must be at least 1, got {batch}")
     if interval < 1:
         raise ValueError(f"interval must be at least 1, got {interval}")
-    pairs = _style_pairs(style)
+    pairs = style_pairs(style)
     weights = adain.normalize_weights([w for _, w in pairs])
     data = read_clip(clip_bytes)
     info = probe(data, max_seconds=max_seconds)
@@ -129,7 +126,7 @@ def stylize_clip(
     count = sample_count(plan.frames) if steady or preserve_color else 0
     samples = sample_frames(data, info, plan, count) if count else []
     reference = mosaic(samples) if preserve_color else None
-    stats = [_style_stats(stylizer, src, style_size, stroke, reference) for src, _ in pairs]
+    stats = [stylizer.style_stats_of(src, style_size, stroke, reference) for src, _ in pairs]
     mixed = adain.mix_stats(stats, weights)
     content = clip_stats(stylizer, samples, batch) if steady else None
     frames = (img for _, img in decode_frames(data, info, plan))
@@ -181,25 +178,3 @@ def mosaic(frames: list[Image.Image]) -> Image.Image:
     """Same-sized frames side by side in one image, so their colours count equally."""
     arr = np.concatenate([np.asarray(f.convert("RGB")) for f in frames], axis=1)  # (H, T·W, 3)
     return Image.fromarray(arr)
-
-
-def _style_stats(
-    stylizer: Stylizer,
-    source: ImageSource,
-    size: int,
-    stroke: float,
-    recolour_to: Image.Image | None,
-) -> Stats:
-    img = stylizer.prepare(source, size, stroke=stroke)
-    if recolour_to is None:
-        return stylizer.style_stats(img)
-    return stylizer.style_stats(stylizer.match_colors(img, recolour_to))
-
-
-def _style_pairs(style: StyleInput) -> list[tuple[ImageSource, float]]:
-    if isinstance(style, (str, Path, bytes, Image.Image)):
-        return [(style, 1.0)]
-    pairs = [(src, float(w)) for src, w in style]
-    if not pairs:
-        raise ValueError("at least one style image is needed")
-    return pairs

@@ -25,7 +25,7 @@ from av.container import InputContainer
 from av.stream import Disposition
 from av.video.stream import VideoStream
 
-from model.images import MIN_SIDE
+from model.limits import MIN_SIDE, InputError
 
 ClipSource = bytes | str | Path
 
@@ -38,7 +38,7 @@ SLACK_SECONDS = 0.1
 UNSUPPORTED = "the video's codec is one FFmpeg cannot decode"
 
 
-class ClipError(ValueError):
+class ClipError(InputError):
     """A clip the service cannot use; `code` says why, the message says it in one sentence.
 
     Codes: ``too_long`` (more than max_seconds, by its header or its packets), ``no_video`` (no
@@ -46,10 +46,6 @@ class ClipError(ValueError):
     truncated, or no frame that decodes), ``unsupported`` (a codec FFmpeg cannot decode),
     ``too_large`` (more pixels per frame than allowed), ``too_small`` (a side under 16 pixels).
     """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

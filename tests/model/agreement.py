@@ -7,8 +7,8 @@ import numpy as np
 import skimage.data
 from PIL import Image
 
-from model import Stylizer
 from model.images import resize
+from model.stylizer import Stylizer
 from tests.helpers import natural_image
 
 # The cases each engine's agreement is measured on: generated photo-like images and a real

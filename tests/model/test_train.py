@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model import Stylizer
+from model.stylizer import Stylizer
 from model.training.log import read_losses
 from model.training.loop import main as train_main
 from model.training.plot import main as plot_main
