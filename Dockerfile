@@ -39,6 +39,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY model ./model
 COPY worker ./worker
+COPY redis_access ./redis_access
 COPY bot ./bot
 COPY weights/manifest.json ./weights/manifest.json
 

@@ -11,8 +11,8 @@ import sys
 
 from bot.health import check_health
 from bot.streams import REDIS_UNAVAILABLE
-from worker.redis_connection import sync_client
-from worker.redis_url import RedisUrlError, address_from_environ
+from redis_access.address import RedisUrlError, address_from_environ
+from redis_access.clients import sync_client
 
 
 def fail(message: str) -> int:

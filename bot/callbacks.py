@@ -57,7 +57,7 @@ class SettingField(StrEnum):
 
 class SettingChoice(CallbackData, prefix="s"):
     """A /settings button. ``value`` is checked by each handler's filter against its field's
-    choices (``bot.preferences``), so a forged value never reaches the handler."""
+    choices (``bot.settings``), so a forged value never reaches the handler."""
 
     field: SettingField
     value: str

@@ -17,7 +17,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.preferences import Preferences
+from bot.settings import UserSettings
 from worker.contract import MediaKind, StyleRef
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,9 @@ class ChatData(BaseModel):
     size: int | None = None
     stroke: float | None = None
 
-    def preferences(self, default_size: int) -> Preferences:
-        defaults = Preferences(size=default_size)
-        return Preferences(
+    def settings(self, default_size: int) -> UserSettings:
+        defaults = UserSettings(size=default_size)
+        return UserSettings(
             alpha=defaults.alpha if self.alpha is None else self.alpha,
             preserve_color=bool(self.preserve_color),
             size=default_size if self.size is None else self.size,
@@ -139,8 +139,8 @@ class ChatState:
         await self.save(data)
         return data
 
-    async def preferences(self) -> Preferences:
-        return (await self.load()).preferences(self.default_size)
+    async def settings(self) -> UserSettings:
+        return (await self.load()).settings(self.default_size)
 
     async def forget_pictures(self) -> None:
         """Forget the pictures and any mix or album in progress; the settings stay."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from worker.config import RedisSettings
+from redis_access.settings import RedisSettings
 
 MB = 1024 * 1024
 

@@ -61,7 +61,7 @@ class Conversation:
     ) -> bool:
         content = data.content
         assert content is not None and data.styles  # callers checked
-        prefs = data.preferences(chat.default_size)
+        prefs = data.settings(chat.default_size)
         clip = content.media.is_clip
         size = self.config.video_size if clip else 0 if content.document else prefs.size
         request = JobRequest(

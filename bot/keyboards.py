@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import preferences
+from bot import settings
 from bot.callbacks import (
     LanguageChoice,
     MixAction,
@@ -32,14 +32,14 @@ def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
         return InlineKeyboardButton(text=label, callback_data=data)
 
     strength = []
-    if preferences.can_be_weaker(request.alpha):
+    if settings.can_be_weaker(request.alpha):
         strength.append(button(_("btn-weaker"), ResultAction.WEAKER))
-    if preferences.can_be_stronger(request.alpha):
+    if settings.can_be_stronger(request.alpha):
         strength.append(button(_("btn-stronger"), ResultAction.STRONGER))
     strokes = []
-    if preferences.can_be_finer(request.stroke):
+    if settings.can_be_finer(request.stroke):
         strokes.append(button(_("btn-finer"), ResultAction.FINER))
-    if preferences.can_be_coarser(request.stroke):
+    if settings.can_be_coarser(request.stroke):
         strokes.append(button(_("btn-coarser"), ResultAction.COARSER))
     colours = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
     swappable = len(request.styles) == 1 and not request.media.is_clip
@@ -72,10 +72,10 @@ def mix_keyboard(mix: tuple[MixEntry, ...]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def settings_keyboard(prefs: preferences.Preferences) -> InlineKeyboardMarkup:
+def settings_keyboard(prefs: settings.UserSettings) -> InlineKeyboardMarkup:
     """Strength steps, the colour switch and the output sizes; the current ones are marked."""
     kb = InlineKeyboardBuilder()
-    for alpha in preferences.STRENGTHS:
+    for alpha in settings.STRENGTHS:
         mark = "• " if abs(alpha - prefs.alpha) < 1e-6 else ""
         kb.button(
             text=f"{mark}{round(alpha * 100)}%",
@@ -88,15 +88,15 @@ def settings_keyboard(prefs: preferences.Preferences) -> InlineKeyboardMarkup:
             field=SettingField.COLOURS, value="0" if prefs.preserve_color else "1"
         ),
     )
-    for size in preferences.SIZES:
+    for size in settings.SIZES:
         mark = "• " if size == prefs.size else ""
         data = SettingChoice(field=SettingField.SIZE, value=str(size))
         kb.button(text=mark + size_label(size), callback_data=data)
-    for stroke in preferences.STROKES:
+    for stroke in settings.STROKES:
         mark = "• " if abs(stroke - prefs.stroke) < 1e-6 else ""
         data = SettingChoice(field=SettingField.STROKE, value=str(stroke))
         kb.button(text=mark + stroke_label(stroke), callback_data=data)
-    kb.adjust(len(preferences.STRENGTHS), 1, len(preferences.SIZES), len(preferences.STROKES))
+    kb.adjust(len(settings.STRENGTHS), 1, len(settings.SIZES), len(settings.STROKES))
     return kb.as_markup()
 
 

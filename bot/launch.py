@@ -13,7 +13,7 @@ from bot.app import BotApp
 from bot.config import BotConfig
 from bot.redaction import configure_logging
 from bot.streams import REDIS_UNAVAILABLE
-from worker.redis_connection import check_reachable
+from redis_access.clients import check_reachable
 
 
 def fail(message: str) -> int:

@@ -9,7 +9,7 @@ Only ``ConnectionError`` is retried, not timeouts: a refused or closed connectio
 command never reached Redis, while after a timeout it may have run. Every command has a
 timeout, so that a Redis that stops answering (a network cut, a frozen host) fails the commands
 waiting on it instead of holding them forever; with Sentinel, the next connection then reaches
-the new master (``worker/redis_connection.py``).
+the new master (``redis_access/clients.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
-from worker import redis_connection
-from worker.redis_url import RedisAddress
+from redis_access import clients
+from redis_access.address import RedisAddress
 
 RETRIES = 7  # tries again after 0.1, 0.2, 0.4, 0.8, 1.6, 2 and 2 s: about 7 s in all
 BACKOFF_BASE = 0.05  # seconds; the wait before try n is BACKOFF_BASE * 2**n, at most the cap
@@ -43,11 +43,11 @@ def async_client(address: RedisAddress, wait_timeout: float = 1.0) -> AsyncRedis
     """An asyncio client (a pool of its own: aiogram's storage gets one too)."""
     backoff = ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE)
     retry = AsyncRetry(backoff, RETRIES, supported_errors=(RedisConnectionError,))
-    return redis_connection.async_client(address, retry=retry, **_timeouts(wait_timeout))
+    return clients.async_client(address, retry=retry, **_timeouts(wait_timeout))
 
 
 def sync_client(address: RedisAddress, wait_timeout: float = 1.0) -> Redis:
     """The blocking client that RQ's API needs."""
     backoff = ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE)
     retry = Retry(backoff, RETRIES, supported_errors=(RedisConnectionError,))
-    return redis_connection.sync_client(address, retry=retry, **_timeouts(wait_timeout))
+    return clients.sync_client(address, retry=retry, **_timeouts(wait_timeout))

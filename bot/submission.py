@@ -12,11 +12,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.job_records import JobRecord, JobStore
+from bot.delivery.job_records import JobRecord, JobStore
 from bot.queues import Queues
+from redis_access.replication import AsyncReplication, NotReplicated
 from worker import contract
 from worker.contract import JobRequest
-from worker.replication import AsyncReplication, NotReplicated
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ memory. Here:
   weights reordered once; elsewhere plain `conv2d` + in-place ReLU, for torch.compile to fuse.
 
 On CPUs, where OpenVINO is installed, its CPU plugin runs the networks instead
-(`model.openvino_engine`): it measured faster than these PyTorch networks at the same
-precision, in float32 at every size and in bf16 from 512 px, the sizes the bot sends.
+(`model.openvino_engine`), which is the faster of the two at the sizes the bot sends in the
+tables of `docs/performance.md`.
 `FastConfig.engine` chooses; "torch" keeps PyTorch.
 
 docs/performance.md has the measurements behind each choice, and the ones that lost.
@@ -44,7 +44,6 @@ from model.networks import Encoder
 log = logging.getLogger(__name__)
 
 Engine = Literal["torch", "openvino"]
-ENGINES: tuple[Engine, ...] = ("torch", "openvino")
 
 
 @dataclass(frozen=True)
@@ -86,9 +85,9 @@ class FastConfig:
         """Defaults per device; any argument given overrides its default.
 
         CPU: OpenVINO where it is installed, else PyTorch; bf16 where oneDNN supports it
-        (else float32), channels-last, no torch.compile: the fused eager networks measured as
-        fast as inductor with freezing here, without its per-shape compilation (≈15–25 s per
-        new image size on two cores). OpenVINO's converted networks are kept in
+        (else float32), channels-last, no torch.compile: inductor on the CPU compiles anew for
+        every image size, and the fused eager networks need no compilation
+        (`docs/performance.md`). OpenVINO's converted networks are kept in
         `openvino_cache` (default `openvino_engine.default_cache_dir()`).
         CUDA: fp16 (more mantissa than bf16, and the activations stay far below its range),
         channels-last for the tensor cores, torch.compile to fuse the padding and ReLUs that
@@ -121,9 +120,9 @@ class FastConfig:
             channels_last=True if channels_last is None else channels_last,
             compile=default_compile if compile is None else compile,
             compile_mode=compile_mode,
-            # CPU: inductor's convolutions with symbolic sizes measured 3× slower here, so
-            # static sizes (each new one compiles anew, ≈15–25 s: fine for a benchmark, not for
-            # a bot; compile is off there by default). CUDA: symbolic after the second size, so
+            # CPU: inductor's convolutions with symbolic sizes lose oneDNN's, so static sizes
+            # (each new one compiles anew: fine for a benchmark, not for a bot; compile is off
+            # there by default). CUDA: symbolic after the second size, so
             # Stylizer.warm_up leaves a graph that serves every later size.
             dynamic=None if device.type == "cuda" else False,
             engine=engine or default_engine,
@@ -138,10 +137,9 @@ def _has_c_compiler() -> bool:
 def onednn_usable(device: torch.device, config: FastConfig) -> bool:
     """Whether eager oneDNN fused convolutions serve this device and configuration.
 
-    Only for bf16, where they measured fastest (AVX-512 BF16). In float32 — the CPUs without
-    bf16, e.g. AVX2-only EPYC Milan — plain `conv2d` on channels-last measured faster than the
-    fused primitive with prepacked weights (624 against 902 ms for a 256 px pair), which
-    there was even slower than the plain networks.
+    Only for bf16 (AVX-512 BF16). In float32 — the CPUs without bf16, e.g. AVX2-only EPYC
+    Milan — the layers run plain `conv2d` on channels-last instead of the fused primitive with
+    prepacked weights (`docs/performance.md` says why).
     """
     return (
         device.type == "cpu"

@@ -115,8 +115,8 @@ class CeilPool(nn.Module):
     (x_last, x_last), whose max is x_last: what ceil mode takes from its partial window. The
     point is torch.compile: inductor lowers a ceil-mode pool with a guard on the parity of the
     size at each of the encoder's three pools, so every new parity class of image sizes
-    recompiled the encoder (measured on the CPU: 6 graphs for 7 photo sizes, ≈1 min each),
-    and after dynamo's limit of 8 the encoder ran eagerly. This form has no such guard.
+    recompiled the encoder, and after dynamo's limit of 8 graphs the encoder ran eagerly. This
+    form has no such guard.
     """
 
     def forward(self, x: Tensor) -> Tensor:
@@ -206,7 +206,7 @@ def fuse_layers(
 
     Max-pools are kept as they are, except that `compiled` (the layers will run under
     torch.compile) turns ceil-mode 2×2 pools into `CeilPool`; eagerly, its extra copy would
-    cost a few percent. The encoder's leading 1×1 conv is folded into the 3×3 conv after it.
+    be wasted work. The encoder's leading 1×1 conv is folded into the 3×3 conv after it.
     The fused convolutions whose positions (0 = the first, after folding; negative counts from
     the end) are in `float32` keep float32 weights and run in float32; the others in `dtype`,
     their weights rounded with `error_feedback` (`round_weight`) or to the nearest value.

@@ -15,6 +15,11 @@ InputErrorCode = Literal[
     "not_image", "broken", "too_large", "too_small", "too_long", "no_video", "unsupported"
 ]
 
+# What a clip is made into: an animation (no sound), a video (its sound kept), a video note
+# (a round video message). The contract's MediaKind has these and "picture".
+ClipKind = Literal["animation", "video", "video_note"]
+CLIP_KINDS: tuple[ClipKind, ...] = ("animation", "video", "video_note")
+
 
 class InputError(ValueError):
     """An input the service cannot use: ``code`` says why, the message says it in one sentence."""

@@ -92,7 +92,3 @@ def decode(decoder: nn.Module, feat: Tensor, height: int, width: int) -> Tensor:
     """Decode features and crop to (height, width): ceil-mode pooling can add a few pixels."""
     out = decoder(feat)
     return out[..., :height, :width]
-
-
-def parameter_count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())

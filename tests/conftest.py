@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from model.random_weights import write_random_weights
+from redis_access.address import with_password
 from tests.lifetime import die_with_parent
-from worker.redis_url import with_password
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from redis import Redis
 
-from bot.inbox import UpdateInbox
+from bot.intake.inbox import UpdateInbox
 from bot.redis_clients import async_client
+from redis_access.address import RedisAddress
+from redis_access.replication import AsyncReplication
 from tests.conftest import RedisServer
-from worker.redis_url import RedisAddress
-from worker.replication import AsyncReplication
 
 
 def update(update_id: int) -> dict[str, object]:
@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000, help="updates per row")
     args = parser.parse_args()
-    logging.getLogger("worker.replication").setLevel(logging.ERROR)  # the lone Redis's line
+    logging.getLogger("redis_access.replication").setLevel(logging.ERROR)  # the lone Redis's line
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         lone = RedisServer(root / "lone").start()

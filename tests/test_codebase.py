@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "worker", "model")
+PACKAGES = ("bot", "worker", "model", "redis_access")
 FSM_DATA = re.compile(r"\.(get_data|set_data|update_data|get_value)\(")
 IGNORE = re.compile(r"#\s*type:\s*ignore(\[[^\]]*\])?(?P<rest>.*)$")
 
@@ -41,6 +41,41 @@ def test_the_bot_never_imports_the_model() -> None:
     imports = re.compile(r"^\s*(from|import)\s+(torch|torchvision|model)\b", re.M)
     offenders = [str(p.relative_to(ROOT)) for p in sources("bot") if imports.search(p.read_text())]
     assert offenders == []
+
+
+def imports_of(path: Path) -> set[str]:
+    """The modules a file imports (``from a.b import c`` gives ``a.b``), at any depth."""
+    found = re.findall(
+        r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", path.read_text(), re.M
+    )
+    return {a or b for a, b in found}
+
+
+def test_the_bot_takes_only_the_contract_from_the_worker() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sources("bot")
+        for name in sorted(imports_of(path))
+        if name.split(".")[0] == "worker"
+        and name not in ("worker", "worker.contract")
+        or name == "worker"
+        and re.search(r"from worker import (?!contract\b)", path.read_text())
+    ]
+    assert offenders == [], "the bot reaches the worker through worker.contract only"
+
+
+def test_shared_code_imports_neither_process() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sources("redis_access")
+        for name in sorted(imports_of(path))
+        if name.split(".")[0] in ("bot", "worker", "model")
+    ]
+    assert offenders == []
+
+
+def test_the_model_limits_import_only_the_standard_library() -> None:
+    assert imports_of(ROOT / "model" / "limits.py") <= {"__future__", "typing"}
 
 
 def test_presses_are_answered_only_through_the_helper_that_survives_refusals() -> None:

@@ -7,9 +7,9 @@ import typing
 
 import pytest
 
-from bot.delivery_loop import error_text
+from bot.delivery.loop import error_text
 from bot.i18n import LOCALES_DIR, load_i18n
-from model.limits import InputErrorCode
+from model.limits import CLIP_KINDS, ClipKind, InputErrorCode
 from worker.contract import ErrorCode, MediaKind
 
 LOCALES = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
@@ -18,6 +18,11 @@ LOCALES = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is
 def test_every_refusal_of_the_model_is_an_error_code() -> None:
     codes = {str(code) for code in ErrorCode}
     assert set(typing.get_args(InputErrorCode)) - codes == set()
+
+
+def test_a_clip_is_made_into_the_kinds_the_contract_names() -> None:
+    assert set(typing.get_args(ClipKind)) == set(CLIP_KINDS)
+    assert {str(kind) for kind in MediaKind if kind.is_clip} == set(CLIP_KINDS)
 
 
 def test_there_are_at_least_two_languages() -> None:

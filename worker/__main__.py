@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from redis import Redis
 from redis.exceptions import RedisError
 
+from redis_access.clients import check_reachable, follow_master_in_thread, sync_client
 from worker.config import WorkerConfig
 from worker.health import check_health
-from worker.redis_connection import check_reachable, follow_master_in_thread, sync_client
 
 log = logging.getLogger("worker")
 
@@ -53,10 +53,10 @@ def _run(settings: WorkerConfig, redis: Redis) -> int:
     from model.images import DEFAULT_MAX_PIXELS
     from model.stylizer import Stylizer
     from model.weights.load import WeightsError
+    from redis_access.replication import SyncReplication
     from worker.cached_stylizer import CachedStylizer
     from worker.metrics import Metrics
     from worker.publishing import ResultPublisher
-    from worker.replication import SyncReplication
     from worker.rq_worker import StylizeWorker
     from worker.runtime import Runtime
 

@@ -6,7 +6,7 @@ and the stream entry are written by one Lua script, which Redis runs atomically:
 run of a job sets the marker and adds the event; any later run finds the marker and adds
 nothing.
 
-Where Redis has replicas, a new event is confirmed by one (``worker/replication.py``) before
+Where Redis has replicas, a new event is confirmed by one (``redis_access/replication.py``) before
 the job counts as done, so that a failover right after does not lose the answer.
 """
 
@@ -16,9 +16,9 @@ import logging
 
 from redis import Redis
 
+from redis_access.replication import NotReplicated, SyncReplication
 from worker import contract
 from worker.contract import DeliveryEvent
-from worker.replication import NotReplicated, SyncReplication
 
 log = logging.getLogger(__name__)
 

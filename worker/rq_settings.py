@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from worker.redis_url import address_from_environ
+from redis_access.address import address_from_environ
 
 _address = address_from_environ(os.environ)
 if _address.sentinels:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import fallback, language, mix, pictures, preferences, presets, results, start
+from bot.handlers import fallback, language, mix, pictures, presets, results, settings, start
 
 
 def build_router() -> Router:
@@ -13,7 +13,7 @@ def build_router() -> Router:
     root.include_routers(
         start.build(),
         language.build(),
-        preferences.build(),
+        settings.build(),
         presets.build(),
         mix.build(),
         results.build(),

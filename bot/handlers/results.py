@@ -15,11 +15,11 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot import preferences
+from bot import settings
 from bot.callbacks import ResultAction, ResultButton
 from bot.chat_state import ChatState, Content
+from bot.delivery.job_records import JobStore
 from bot.images import ImageStore
-from bot.job_records import JobStore
 from bot.replies import answer_press
 from bot.submission import Submitter
 from worker.contract import JobRequest, StyleRef
@@ -50,11 +50,11 @@ class Reruns:
 
 
 def weaker_style(request: JobRequest) -> JobRequest:
-    return dataclasses.replace(request, alpha=preferences.weaker(request.alpha))
+    return dataclasses.replace(request, alpha=settings.weaker(request.alpha))
 
 
 def stronger_style(request: JobRequest) -> JobRequest:
-    return dataclasses.replace(request, alpha=preferences.stronger(request.alpha))
+    return dataclasses.replace(request, alpha=settings.stronger(request.alpha))
 
 
 def other_colours(request: JobRequest) -> JobRequest:
@@ -62,11 +62,11 @@ def other_colours(request: JobRequest) -> JobRequest:
 
 
 def finer_strokes(request: JobRequest) -> JobRequest:
-    return dataclasses.replace(request, stroke=preferences.finer(request.stroke))
+    return dataclasses.replace(request, stroke=settings.finer(request.stroke))
 
 
 def coarser_strokes(request: JobRequest) -> JobRequest:
-    return dataclasses.replace(request, stroke=preferences.coarser(request.stroke))
+    return dataclasses.replace(request, stroke=settings.coarser(request.stroke))
 
 
 def swapped(request: JobRequest) -> JobRequest | None:

@@ -28,7 +28,7 @@ from model.device import resolve_device
 from model.images import ImageError, load_image, resize, to_image, to_tensor
 from model.networks import Encoder, build_decoder, build_vgg
 from model.training.data import center_crop, list_images
-from model.training.losses import score, stylize
+from model.training.losses import adain_forward, score
 from model.weights.load import WeightsError, load_into
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def evaluate_decoder(
 ) -> tuple[list[PairResult], list[list[Image.Image]]]:
     """Per-pair results (content, style, losses, seconds) and the outputs, row per content."""
     tensors = {p: to_tensor(img).to(device) for p, img in contents + styles}  # (1, 3, H, W)
-    stylize(encoder, decoder, tensors[contents[0][0]], tensors[styles[0][0]])  # warm-up
+    adain_forward(encoder, decoder, tensors[contents[0][0]], tensors[styles[0][0]])  # warm-up
     pairs: list[PairResult] = []
     outputs = []
     for c_path, _ in contents:
@@ -81,7 +81,7 @@ def evaluate_decoder(
         for s_path, _ in styles:
             _sync(device)
             start = time.perf_counter()
-            output, target, style_feats = stylize(
+            output, target, style_feats = adain_forward(
                 encoder, decoder, tensors[c_path], tensors[s_path]
             )
             _sync(device)

@@ -44,7 +44,7 @@ def total_loss(
     return content_weight * content + style_weight * style
 
 
-def stylize(
+def adain_forward(
     encoder: Encoder, decoder: nn.Module, content: Tensor, style: Tensor
 ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
     """g(t) for t = AdaIN(f(c), f(s)): (output (N, 3, H, W), target t, style features).
@@ -75,5 +75,5 @@ def adain_losses(
     Gradients reach the decoder only: the encoder's parameters are frozen, so the second
     encoder pass just carries the gradient back to the decoder's output.
     """
-    output, target, style_feats = stylize(encoder, decoder, content, style)
+    output, target, style_feats = adain_forward(encoder, decoder, content, style)
     return (output, *score(encoder, output, target, style_feats))

@@ -4,16 +4,16 @@
 `estimate_seconds` says roughly how long a clip will take. `docs/video.md` describes the steps.
 """
 
+from model.limits import CLIP_KINDS, ClipKind
 from model.video.clip import ClipResult, estimate_seconds, stylize_clip
-from model.video.encode import KINDS, Kind
 from model.video.probe import ClipError, ClipInfo, probe
 
 __all__ = [
-    "KINDS",
+    "CLIP_KINDS",
     "ClipError",
     "ClipInfo",
     "ClipResult",
-    "Kind",
+    "ClipKind",
     "estimate_seconds",
     "probe",
     "stylize_clip",

@@ -27,10 +27,10 @@ import av
 
 from model.cli import add_model_arguments, add_style_arguments, weighted_styles
 from model.images import ImageError
+from model.limits import CLIP_KINDS
 from model.stylizer import Stylizer
 from model.video.carry import INTERVAL
 from model.video.clip import stylize_clip
-from model.video.encode import KINDS
 from model.video.probe import DEFAULT_MAX_SECONDS, ClipError
 from model.video.temporal import WEIGHT
 from model.weights.load import WeightsError
@@ -44,7 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("clip", type=Path)
     add_style_arguments(p, output_help="the MP4 to write", of="clip")
-    p.add_argument("--kind", choices=KINDS, default="video", help="what to make (default video)")
+    p.add_argument(
+        "--kind", choices=CLIP_KINDS, default="video", help="what to make (default video)"
+    )
     p.add_argument("--size", type=int, default=360, help="shorter side of the frames")
     p.add_argument("--fps", type=float, default=24, help="the most frames per second")
     p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)

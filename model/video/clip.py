@@ -32,9 +32,10 @@ import torch
 from PIL import Image
 
 from model import adain
+from model.limits import CLIP_KINDS, ClipKind
 from model.stylizer import StyleInput, Stylizer, style_pairs
 from model.video.carry import INTERVAL
-from model.video.encode import KINDS, MAX_BYTES, VIDEO_NOTE_SIDE, Kind, encode_clip
+from model.video.encode import MAX_BYTES, VIDEO_NOTE_SIDE, encode_clip
 from model.video.frames import decode_frames, plan_frames, sample_count, sample_frames
 from model.video.probe import DEFAULT_MAX_SECONDS, ClipError, ClipSource, probe, read_clip
 from model.video.steady import Progress, clip_stats, stylize_frames
@@ -62,7 +63,7 @@ BATCH_PIXELS = 8 * 640 * 360
 @dataclass(frozen=True)
 class ClipResult:
     data: bytes  # the MP4
-    kind: Kind
+    kind: ClipKind
     width: int
     height: int
     duration: float  # seconds: frames / fps
@@ -100,8 +101,8 @@ def stylize_clip(
     `steady=False` is per-frame AdaIN, each frame on its own (its own statistics, no
     blending), for comparison.
     """
-    if kind not in KINDS:  # a str: job payloads carry plain strings; narrowed to Kind here
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind not in CLIP_KINDS:  # a str, as job payloads carry it; narrowed to ClipKind here
+        raise ValueError(f"kind must be one of {', '.join(CLIP_KINDS)}, got {kind!r}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
     if not 0.0 <= blend < 1.0:

@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
 
 import av
 import numpy as np
@@ -36,8 +35,6 @@ from PIL import Image
 
 from model.video.probe import ClipError, open_clip, video_stream
 
-Kind = Literal["animation", "video", "video_note"]
-KINDS: tuple[Kind, ...] = ("animation", "video", "video_note")
 MAX_BYTES = 50 * 1000 * 1000  # the Bot API's limit on a file a bot uploads
 VIDEO_NOTE_SIDE = 640  # the largest video note Telegram takes
 CRF = 20

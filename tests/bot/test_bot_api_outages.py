@@ -91,7 +91,7 @@ async def test_a_webhook_left_set_is_removed_and_its_pending_updates_are_served(
     gone = f"http://127.0.0.1:{free_port()}/telegram/webhook"
     assert api.answer("setwebhook", {"url": gone}, {})[0] == 200
     api.send_photo(A, picture(seed=1))  # waits with Telegram for that webhook
-    caplog.set_level(logging.WARNING, logger="bot.polling")
+    caplog.set_level(logging.WARNING, logger="bot.intake.polling")
     harness = BotHarness(api, redis_url, styles_dir)
     await harness.start()
     try:

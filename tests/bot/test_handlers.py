@@ -82,7 +82,7 @@ async def test_a_setting_button_stores_its_choice(
     press = SettingChoice(field=SettingField.SIZE, value="0").pack()
     await app.dispatcher.feed_update(bot, press_update(press))
 
-    assert (await chat_state(app, bot).preferences()).size == 0
+    assert (await chat_state(app, bot).settings()).size == 0
     [answer] = session.named("answerCallbackQuery")
     assert answer.text == text("settings-saved")  # type: ignore[attr-defined]
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from bot.inbox import STREAM, UpdateInbox
-from bot.webhook import SECRET_HEADER, WebhookIntake, shared_secret
+from bot.intake.inbox import STREAM, UpdateInbox
+from bot.intake.webhook import SECRET_HEADER, WebhookIntake, shared_secret
 from tests.conftest import free_port
 
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 
-from bot.isolation import OrderedEventIsolation
+from bot.intake.isolation import OrderedEventIsolation
 
 
 class SlowInner(BaseEventIsolation):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import preferences
+from bot import settings
 from bot.chat_state import ChatData, Content, MixEntry, Picture, Style, mix_styles
 from bot.placement import MAX_MIX, Next, is_style_caption, place
 from worker.contract import MediaKind
@@ -69,8 +69,8 @@ def test_chat_data_reads_what_earlier_versions_stored() -> None:
     assert data.styles == (Style(key="s"),) and data.mix == (MixEntry(key="m", weight=2),)
     assert data.album is not None and data.album.first == Picture(key="a", album="g", message_id=3)
     assert ChatData.model_validate(data.model_dump(mode="json")) == data
-    assert data.preferences(512) == preferences.Preferences(0.4, True, 0)
-    assert ChatData().preferences(1024) == preferences.Preferences(0.8, False, 1024)
+    assert data.settings(512) == settings.UserSettings(0.4, True, 0)
+    assert ChatData().settings(1024) == settings.UserSettings(0.8, False, 1024)
 
 
 @pytest.mark.parametrize(
@@ -83,9 +83,9 @@ def test_style_caption(caption: str | None, is_style: bool) -> None:
 
 
 def test_strength_steps_stay_within_bounds() -> None:
-    assert preferences.stronger(0.8) == 1.0 and preferences.stronger(1.0) == 1.0
-    assert preferences.weaker(0.4) == 0.2 and preferences.weaker(0.2) == 0.2
-    assert not preferences.can_be_stronger(1.0) and not preferences.can_be_weaker(0.2)
+    assert settings.stronger(0.8) == 1.0 and settings.stronger(1.0) == 1.0
+    assert settings.weaker(0.4) == 0.2 and settings.weaker(0.2) == 0.2
+    assert not settings.can_be_stronger(1.0) and not settings.can_be_weaker(0.2)
 
 
 def test_a_clip_is_always_what_gets_repainted() -> None:

@@ -12,8 +12,8 @@ from redis.asyncio import Redis as AsyncRedis
 
 from bot.health import beat_forever, heartbeat_key
 from bot.redis_clients import async_client, sync_client
+from redis_access.address import RedisAddress
 from tests.conftest import RedisServer
-from worker.redis_url import RedisAddress
 
 
 async def test_clients_reconnect_after_a_redis_restart(tmp_path: Path) -> None:

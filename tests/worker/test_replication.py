@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from bot.inbox import STREAM, UpdateInbox
+from bot.intake.inbox import STREAM, UpdateInbox
 from bot.redis_clients import async_client
+from redis_access.address import RedisAddress
+from redis_access.replication import NotReplicated, SyncReplication
 from tests.conftest import RedisServer
-from worker.redis_url import RedisAddress
-from worker.replication import NotReplicated, SyncReplication
 
 UPDATE = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "hi",
           "chat": {"id": 1, "type": "private"}}}  # fmt: skip
@@ -80,7 +80,7 @@ def test_a_lost_replica_is_not_waited_for_and_says_so_once(
             time.sleep(0.05)
         replication = SyncReplication(client, wanted=1, timeout=5.0)
         client.config_resetstat()
-        with caplog.at_level(logging.WARNING, logger="worker.replication"):
+        with caplog.at_level(logging.WARNING, logger="redis_access.replication"):
             for _ in range(3):
                 client.set("k", 1)
                 replication.confirm()

@@ -22,7 +22,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.methods import GetUpdates
 
 from bot.cancellation import stop_if_cancelled
-from bot.inbox import UpdateInbox
+from bot.intake.inbox import UpdateInbox
 from bot.streams import REDIS_UNAVAILABLE, Backoff
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.inbox import UpdateInbox
+from bot.intake.inbox import UpdateInbox
 from bot.streams import REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)

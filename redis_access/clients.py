@@ -1,4 +1,5 @@
-"""Redis clients for a :class:`~worker.redis_url.RedisAddress`: one server, or Sentinel's master.
+"""Redis clients for a :class:`~redis_access.address.RedisAddress`: one server, or the
+master Sentinel names.
 
 A client on the sentinels' master asks them where the master is before each new connection;
 when the master is lost and a replica promoted, the connections to the old one fail, and the
@@ -27,7 +28,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 
-from worker.redis_url import RedisAddress
+from redis_access.address import RedisAddress
 
 log = logging.getLogger(__name__)
 

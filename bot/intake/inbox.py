@@ -1,16 +1,17 @@
 """The inbox: every update Telegram sent, recorded in Redis before Telegram is told it arrived.
 
-Long polling (``bot/polling.py``) and the webhook (``bot/webhook.py``) record each update here
-first and only then confirm it to Telegram (the next ``getUpdates`` offset, or the webhook's
-200). The handlers read the inbox through a consumer group (``bot/update_loop.py``) and remove
-an update only after its handler returned, so a crash, a SIGTERM or a Redis outage loses
-nothing a user sent: what was not recorded is still held by Telegram (it keeps unconfirmed
-updates for about a day), and what was recorded but not handled is read again.
+Long polling (``bot/intake/polling.py``) and the webhook (``bot/intake/webhook.py``) record
+each update here first and only then confirm it to Telegram (the next ``getUpdates`` offset, or
+the webhook's 200). The handlers read the inbox through a consumer group
+(``bot/intake/update_loop.py``) and remove an update only after its handler returned, so a
+crash, a SIGTERM or a Redis outage loses nothing a user sent: what was not recorded is still
+held by Telegram (it keeps unconfirmed updates for about a day), and what was recorded but not
+handled is read again.
 
 An update is recorded once: a marker per ``update_id``, set in the same Lua script as the
 stream entry, makes Telegram's repeats (after a restart, or a webhook answer that got lost)
 no-ops for ``RECORDED_TTL``. Where Redis has replicas, an update is recorded only once one
-holds it too (``worker/replication.py``): a failover right after the answer to Telegram loses
+holds it too (``redis_access/replication.py``): a failover right after the answer to Telegram loses
 nothing either.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.streams import ConsumerGroup
-from worker.replication import AsyncReplication
+from redis_access.replication import AsyncReplication
 
 STREAM = "adain:bot:updates"
 GROUP = "handlers"

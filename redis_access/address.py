@@ -91,7 +91,7 @@ def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
 @dataclass(frozen=True)
 class RedisAddress:
     """Where the processes find Redis: one server (``url``), or the master that ``sentinels``
-    name ``master`` (then ``url`` is unused). Clients: ``worker.redis_connection``."""
+    name ``master`` (then ``url`` is unused). Clients: ``redis_access.clients``."""
 
     url: str = DEFAULT_URL
     password: str | None = None

@@ -32,9 +32,9 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 
 from bot.cancellation import stop_if_cancelled
-from bot.job_records import JobRecord, JobStore
+from bot.delivery.job_records import JobRecord, JobStore
+from bot.delivery.sending import send_clip, send_result
 from bot.keyboards import result_keyboard
-from bot.sending import send_clip, send_result
 from bot.streams import Backoff, ConsumerGroup, Fields, keep_reading
 from worker import contract
 from worker.contract import DeliveryEvent, ErrorCode, MediaKind

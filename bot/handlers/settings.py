@@ -11,15 +11,15 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot import preferences
+from bot import settings
 from bot.callbacks import SettingChoice, SettingField
 from bot.chat_state import ChatState
 from bot.keyboards import settings_keyboard, size_label, stroke_label
-from bot.preferences import Preferences
 from bot.replies import answer_press
+from bot.settings import UserSettings
 
 
-def settings_text(prefs: Preferences) -> str:
+def settings_text(prefs: UserSettings) -> str:
     return _("settings-title").format(
         strength=round(prefs.alpha * 100),
         colours=_("on") if prefs.preserve_color else _("off"),
@@ -30,20 +30,20 @@ def settings_text(prefs: Preferences) -> str:
 
 async def show_settings(message: Message, chat_state: ChatState) -> None:
     """Shows the current settings with buttons to change them."""
-    prefs = await chat_state.preferences()
+    prefs = await chat_state.settings()
     await message.answer(settings_text(prefs), reply_markup=settings_keyboard(prefs))
 
 
 # Each setting: the chat state's field, how its button's value reads, and the values allowed.
 SETTINGS: dict[SettingField, tuple[str, Callable[[str], object], frozenset[str]]] = {
-    SettingField.ALPHA: ("alpha", float, preferences.STRENGTH_VALUES),
+    SettingField.ALPHA: ("alpha", float, settings.STRENGTH_VALUES),
     SettingField.COLOURS: (
         "preserve_color",
         lambda value: value == "1",
-        preferences.SWITCH_VALUES,
+        settings.SWITCH_VALUES,
     ),
-    SettingField.SIZE: ("size", int, preferences.SIZE_VALUES),
-    SettingField.STROKE: ("stroke", float, preferences.STROKE_VALUES),
+    SettingField.SIZE: ("size", int, settings.SIZE_VALUES),
+    SettingField.STROKE: ("stroke", float, settings.STROKE_VALUES),
 }
 
 
@@ -58,7 +58,7 @@ async def set_choice(
 
 async def _saved(callback: CallbackQuery, chat_state: ChatState) -> None:
     """Confirms and redraws the settings message."""
-    prefs = await chat_state.preferences()
+    prefs = await chat_state.settings()
     await answer_press(callback, _("settings-saved"))
     if isinstance(callback.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # unchanged: "message is not modified"

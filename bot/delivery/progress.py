@@ -21,7 +21,7 @@ from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 
 from bot.cancellation import stop_if_cancelled
-from bot.job_records import JobRecord, JobStore
+from bot.delivery.job_records import JobRecord, JobStore
 from bot.queues import Queues
 from bot.streams import REDIS_UNAVAILABLE
 from worker import contract

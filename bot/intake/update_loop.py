@@ -22,7 +22,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
-from bot.inbox import Entry, UpdateInbox
+from bot.intake.inbox import Entry, UpdateInbox
 from bot.streams import REDIS_UNAVAILABLE, Backoff, keep_reading
 
 log = logging.getLogger(__name__)

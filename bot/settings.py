@@ -21,7 +21,7 @@ SWITCH_VALUES = frozenset({"0", "1"})
 
 
 @dataclass(frozen=True)
-class Preferences:
+class UserSettings:
     alpha: float = DEFAULT_ALPHA
     preserve_color: bool = False
     size: int = 512
