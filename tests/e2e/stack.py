@@ -10,6 +10,7 @@ happened before.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -30,6 +31,9 @@ T = TypeVar("T")
 # Small pictures keep CPU jobs to a fraction of a second; the bot passes these sizes on.
 BOT_DEFAULTS = {"PHOTO_SIZE": "96", "STYLE_SIZE": "96", "LOG_LEVEL": "INFO"}
 START_TIMEOUT = 90.0  # seconds for a process to come up on a busy 2-core machine
+# Worker settings taken from the caller's environment (worker_env drops every other one), so
+# that `CPU_ENGINE=torch pytest tests/e2e` runs the workers on the engine it names.
+PASSED_THROUGH = ("CPU_ENGINE",)
 
 
 class Stack:
@@ -145,6 +149,7 @@ class Stack:
         started = []
         for name in names:
             defaults = self.redis_env | {"WEIGHTS_DIR": str(self.weights_dir), "DEVICE": "cpu"}
+            defaults |= {k: os.environ[k] for k in PASSED_THROUGH if os.environ.get(k)}
             worker = WorkerProcess(self.workdir, name, **(defaults | settings))
             self.workers[name] = worker
             self._cleanup.callback(worker.stop)

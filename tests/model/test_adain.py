@@ -63,13 +63,13 @@ def test_style_interpolation_normalises_weights_and_equals_the_weighted_sum() ->
             adain.normalize_weights(bad)
 
 
-def _colour_stats(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _color_stats(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     flat = img.reshape(3, -1).double()
     centred = flat - flat.mean(dim=1, keepdim=True)
     return flat.mean(dim=1), centred @ centred.T / flat.shape[1]
 
 
-def test_colour_transfer_gives_the_content_colour_mean_and_covariance() -> None:
+def test_color_transfer_gives_the_content_color_mean_and_covariance() -> None:
     g = torch.Generator().manual_seed(0)
     # correlated colours: a random mixing matrix over random pixels
     style = torch.rand(3, 3, generator=g) @ torch.rand(3, 40 * 30, generator=g)
@@ -77,10 +77,10 @@ def test_colour_transfer_gives_the_content_colour_mean_and_covariance() -> None:
     content = (torch.rand(3, 3, generator=g) * 0.3) @ torch.rand(3, 25 * 20, generator=g) + 0.2
     content = content.reshape(3, 25, 20)
     out = adain.color_transfer(style, content)
-    out_mean, out_cov = _colour_stats(out)
-    c_mean, c_cov = _colour_stats(content)
+    out_mean, out_cov = _color_stats(out)
+    c_mean, c_cov = _color_stats(content)
     assert out.shape == style.shape
     assert torch.allclose(out_mean, c_mean, atol=1e-5)
     assert torch.allclose(out_cov, c_cov, atol=2e-5)
-    s_mean, _ = _colour_stats(style)
+    s_mean, _ = _color_stats(style)
     assert not torch.allclose(s_mean, c_mean, atol=1e-2)  # it really changed the colours

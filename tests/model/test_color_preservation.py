@@ -34,17 +34,17 @@ def float64_stylize(plain: Stylizer, content: Image.Image, style: Image.Image, c
     encoder = copy.deepcopy(plain.encoder).double()
     decoder = copy.deepcopy(plain.decoder).double()
     c, s = to_tensor(content).double(), to_tensor(style).double()  # (1, 3, H, W)
-    recoloured: Tensor = adain.color_transfer(s[0], c[0])[None]
+    recolored: Tensor = adain.color_transfer(s[0], c[0])[None]
     if clamp:
-        recoloured = to_tensor(to_image(recoloured)).double()
+        recolored = to_tensor(to_image(recolored)).double()
     with torch.inference_mode():
-        target = adain.adain(encoder(c), encoder(recoloured))
+        target = adain.adain(encoder(c), encoder(recolored))
         out = decoder(target)[..., : content.height, : content.width]
-    return to_image(out), recoloured
+    return to_image(out), recolored
 
 
 @pytest.mark.parametrize("tiled", [False, True], ids=["whole", "tiled"])
-def test_the_recoloured_style_is_encoded_unclamped(
+def test_the_recolored_style_is_encoded_unclamped(
     plain: Stylizer, weights_dir: Path, tiled: bool
 ) -> None:
     # Tiled: 64-pixel tiles, so that the style statistics are taken tile by tile.
@@ -55,8 +55,8 @@ def test_the_recoloured_style_is_encoded_unclamped(
     )
     content = plain.prepare(photo("astronaut"), SIZE)
     style = plain.prepare(photo("chelsea"), SIZE)
-    want, recoloured = float64_stylize(plain, content, style, clamp=False)
-    outside = ((recoloured < 0) | (recoloured > 1)).double().mean().item()
+    want, recolored = float64_stylize(plain, content, style, clamp=False)
+    outside = ((recolored < 0) | (recolored > 1)).double().mean().item()
     assert outside > 0.05  # a tenth of the values: clamping them would change the colours
 
     got = stylizer.stylize(content, style, preserve_color=True, content_size=0, style_size=0)

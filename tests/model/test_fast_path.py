@@ -10,9 +10,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from model import Stylizer, openvino_engine
 from model import fast as fast_module
 from model import fused as fused_module
+from model import openvino_engine
 from model.bench.__main__ import main as bench_main
 from model.fast import FastConfig, build_fast
 from model.fused import fuse_layers, round_weight
@@ -20,10 +20,14 @@ from model.images import to_tensor
 from model.networks import Encoder, build_decoder
 from model.random_weights import random_networks
 from model.sample_images import psnr
+from model.stylizer import Stylizer
 from tests.helpers import natural_image
 from tests.model.agreement import CASES, plain_and_fast
 
 CPU = torch.device("cpu")
+# The least a bf16 fast engine must agree with the plain path, by the images of the case: see
+# test_fast_agrees_with_plain_at_40_db_on_photo_contrast_weights for what it protects.
+AGREEMENT_DB = {"generated": 39.5, "photos": 42.0}
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +74,16 @@ def test_fast_agrees_with_plain_at_40_db_on_photo_contrast_weights(
     plain: Stylizer, fast_torch: Stylizer, images: str, size: int
 ) -> None:
     # The random weights' decoder gives a photo's contrast (model.random_weights), which a
-    # flat picture would hide. Measured here (bf16): generated 40.7 dB at 256 px and 41.0 at
-    # 512, astronaut styled with coffee 43.3 at 256 px; 39.1, 39.4 and 41.5 with the weights
-    # rounded to the nearest bf16 instead of with error feedback.
+    # flat picture would hide. What this protects: the dB columns of docs/performance.md's
+    # tables and the README's (bf16, `pytest -s` prints them; AMD EPYC Zen 4 and Zen 5,
+    # AVX-512 BF16: generated 40.7 dB at 256 px and 41.0 at 512, astronaut styled with coffee
+    # 43.3 at 256 px), and error-feedback rounding: with the weights rounded to the nearest
+    # bf16 instead the same cases gave 39.1, 39.4 and 41.5 dB. The bounds leave 1.2–1.3 dB
+    # for other bf16 CPUs' kernels; float32 CPUs agree at about 80 dB.
     want, got = plain_and_fast(plain, fast_torch, images, size)
-    assert psnr(got, want) >= 40
+    agreement = psnr(got, want)
+    print(f"{fast_torch.engine} against plain, {images} {size} px: {agreement:.1f} dB")
+    assert agreement >= AGREEMENT_DB[images]
 
 
 def test_weights_are_rounded_with_error_feedback() -> None:

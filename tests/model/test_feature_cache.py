@@ -83,7 +83,7 @@ def test_a_cached_result_gives_the_same_image_without_decoding_again(
     np.testing.assert_array_equal(np.asarray(again), np.asarray(uncached))
 
 
-def test_a_new_style_on_cached_content_decodes_the_content_only_to_recolour(
+def test_a_new_style_on_cached_content_decodes_the_content_only_to_recolor(
     stylizer: Stylizer, prepared: list[bytes]
 ) -> None:
     photo = image_bytes(natural_image(64, 64, seed=3), "PNG")

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from model import Stylizer
 from model import openvino_engine as ov_engine
 from model.fast import FastConfig
 from model.sample_images import psnr
+from model.stylizer import Stylizer
 from tests.helpers import natural_image
 from tests.model.agreement import CASES, plain_and_fast
+from tests.model.test_fast_path import AGREEMENT_DB
 
 pytestmark = pytest.mark.skipif(not ov_engine.available(), reason="openvino is not installed")
 
@@ -55,9 +56,15 @@ def test_the_engine_is_named_in_the_logs(openvino: Stylizer) -> None:
 def test_openvino_agrees_with_plain_at_40_db_on_photo_contrast_weights(
     plain: Stylizer, openvino: Stylizer, images: str, size: int
 ) -> None:
+    # What this protects: the OpenVINO dB columns of docs/performance.md's tables and the
+    # README's (bf16, `pytest -s` prints them; AMD EPYC Zen 4: generated 40.9 dB at 256 px and
+    # 41.3 at 512, astronaut styled with coffee 43.4 at 256 px), with the margins of the
+    # PyTorch engine's test (AGREEMENT_DB) for other bf16 CPUs; f32 agrees at about 80 dB.
     want, got = plain_and_fast(plain, openvino, images, size)
     assert got.size == want.size
-    assert psnr(got, want) >= 40
+    agreement = psnr(got, want)
+    print(f"{openvino.engine} against plain, {images} {size} px: {agreement:.1f} dB")
+    assert agreement >= AGREEMENT_DB[images]
 
 
 @pytest.mark.parametrize("size", [(96, 64), (75, 53), (131, 64), (64, 200)])

@@ -125,8 +125,8 @@ def test_preserve_color_keeps_the_content_palette(stylizer: Stylizer) -> None:
     content = Image.new("RGB", (64, 64), (40, 160, 60))
     content.paste((20, 90, 30), (0, 0, 32, 64))
     style = natural_image(64, 64, 7)
-    recoloured = stylizer.match_colors(style, content)[0].reshape(3, -1).mean(1).numpy() * 255
-    assert np.abs(recoloured - np.asarray(content).reshape(-1, 3).mean(0)).max() < 0.01
+    recolored = stylizer.match_colors(style, content)[0].reshape(3, -1).mean(1).numpy() * 255
+    assert np.abs(recolored - np.asarray(content).reshape(-1, 3).mean(0)).max() < 0.01
     plain = stylizer.stylize(content, style, content_size=0)
     kept = stylizer.stylize(content, style, content_size=0, preserve_color=True)
     assert not np.array_equal(np.asarray(plain), np.asarray(kept))

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from model import Stylizer, adain, tiling
+from model import adain, tiling
+from model.fast import FastConfig
 from model.sample_images import psnr
+from model.stylizer import Stylizer
 from tests.helpers import natural_image
 
 TILE = 64
@@ -22,12 +24,28 @@ TILE = 64
 # cut to 16 pixels shows 3.5 to 5.9, the exact path 0.0).
 BF16_STEP = 2**-8
 EDGE_LEVELS = {False: 1.0, True: 2.5}
+# Tiled against untiled on the pair below, as `pytest -s` prints it (AMD EPYC Zen 4, family 25
+# model 17, 2026-12-04): plain float32 87.5 dB; the PyTorch fast path 80.2–82.9 dB in bf16
+# (82.5–83.0 with float32 forced); OpenVINO 48.9–50.8 dB in bf16, whose kernels round a tile and
+# the whole image apart (82.6–83.8 with f32 forced). The bounds protect those figures
+# (docs/performance.md, "Full resolution by tiling") with about 3 dB of margin for other CPUs'
+# kernels.
+TILED_DB = {"fast openvino bf16": 45.0}
+TILED_DB_OTHERWISE = 77.0
 
 
-def _stylizers(weights_dir: Path, fast: bool) -> tuple[Stylizer, Stylizer]:
-    """(untiled, tiled-at-any-size) on the CPU."""
-    whole = Stylizer.from_dir(weights_dir, "cpu", fast=fast)
-    tiled = Stylizer.from_dir(weights_dir, "cpu", fast=fast, tile_above=0, tile_size=TILE)
+def _stylizers(weights_dir: Path, fast: bool | str) -> tuple[Stylizer, Stylizer]:
+    """(untiled, tiled-at-any-size) on the CPU; ``fast="torch"``: the PyTorch fast path,
+    whatever engine the CPU's default is."""
+    if fast == "torch":
+        config = FastConfig.for_device(torch.device("cpu"), engine="torch")
+        whole = Stylizer.from_dir(weights_dir, "cpu", fast_config=config)
+        tiled = Stylizer.from_dir(
+            weights_dir, "cpu", fast_config=config, tile_above=0, tile_size=TILE
+        )
+        return whole, tiled
+    whole = Stylizer.from_dir(weights_dir, "cpu", fast=bool(fast))
+    tiled = Stylizer.from_dir(weights_dir, "cpu", fast=bool(fast), tile_above=0, tile_size=TILE)
     return whole, tiled
 
 
@@ -59,21 +77,25 @@ def test_tiled_features_and_statistics_are_exact(weights_dir: Path, fast: bool) 
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize(("fast", "alpha"), [(False, 1.0), (True, 1.0), (True, 0.5)])
+@pytest.mark.parametrize(
+    ("fast", "alpha"), [(False, 1.0), (True, 1.0), (True, 0.5), ("torch", 1.0), ("torch", 0.5)]
+)
 def test_tiled_stylize_agrees_with_untiled_and_shows_no_seams(
-    weights_dir: Path, fast: bool, alpha: float
+    weights_dir: Path, fast: bool | str, alpha: float
 ) -> None:
     whole, tiled = _stylizers(weights_dir, fast)
     content, style = natural_image(203, 157, seed=2), natural_image(96, 80, seed=3)
     want = whole.stylize(content, style, alpha=alpha, content_size=0, style_size=0)
     got = tiled.stylize(content, style, alpha=alpha, content_size=0, style_size=0)
     assert got.size == want.size == (203, 157)
-    assert psnr(got, want) >= 35
+    agreement = psnr(got, want)
+    print(f"tiled against untiled, {whole.engine}, alpha {alpha}: {agreement:.1f} dB")
+    assert agreement >= TILED_DB.get(whole.engine, TILED_DB_OTHERWISE)
     # A seam would show as a line of errors along a tile boundary (every 64 pixels).
     diff = np.abs(np.asarray(got, dtype=np.int16) - np.asarray(want, dtype=np.int16))
     for edge in (TILE, 2 * TILE):
-        assert diff[edge - 2 : edge + 2].mean() < EDGE_LEVELS[fast]
-        assert diff[:, edge - 2 : edge + 2].mean() < EDGE_LEVELS[fast]
+        assert diff[edge - 2 : edge + 2].mean() < EDGE_LEVELS[bool(fast)]
+        assert diff[:, edge - 2 : edge + 2].mean() < EDGE_LEVELS[bool(fast)]
 
 
 def test_the_stylizer_tiles_above_its_threshold(

@@ -59,7 +59,7 @@ def test_a_video_note_is_square_with_its_sound(stylizer: Stylizer) -> None:
     assert (probe(out.data).width, probe(out.data).height) == (56, 56)
 
 
-def test_a_mix_of_styles_with_preserved_colours_and_per_frame_mode(stylizer: Stylizer) -> None:
+def test_a_mix_of_styles_with_preserved_colors_and_per_frame_mode(stylizer: Stylizer) -> None:
     second = image_bytes(natural_image(64, 64, seed=7), "PNG")
     source = clips.gif(48, 32, frames=4)
     for steady in (True, False):

@@ -77,7 +77,7 @@ def test_progress_is_reported_after_each_batch(stylizer: Stylizer, style: adain.
     assert calls == [(2, 5), (4, 5), (5, 5)]
 
 
-def test_steady_colours_flicker_far_less_where_the_light_changes(
+def test_steady_colors_flicker_far_less_where_the_light_changes(
     stylizer: Stylizer, style: adain.Stats
 ) -> None:
     """A window brightening in a dim, still room. Per-frame AdaIN re-normalises the whole
@@ -92,9 +92,7 @@ def test_steady_colours_flicker_far_less_where_the_light_changes(
     assert ours <= 0.75 * theirs, (ours, theirs)
 
 
-def test_colours_that_do_not_change_are_not_touched(
-    stylizer: Stylizer, style: adain.Stats
-) -> None:
+def test_colors_that_do_not_change_are_not_touched(stylizer: Stylizer, style: adain.Stats) -> None:
     """Far from the window (the right third of the frame), steady frames stay put: 0.00 levels
     of change from the first frame to the last on seeds 0–2, per-frame 13–19."""
     frames = synthetic.lighting_change(320, 192, 4)
