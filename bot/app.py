@@ -25,6 +25,7 @@ from bot.conversation import Conversation
 from bot.delivery.job_records import JobStore
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.progress import ProgressLoop
+from bot.delivery.shared import SharedResults
 from bot.handlers import build_router
 from bot.handlers.results import Reruns
 from bot.health import beat_forever
@@ -94,6 +95,8 @@ class BotApp:
             images=images,
             conversation=Conversation(images, submitter, config),
             reruns=Reruns(self.store, images, submitter),
+            store=self.store,
+            shared=SharedResults(self.redis),
             presets=PresetLibrary(config.styles_dir),
         )
         self.dispatcher.include_router(build_router())
@@ -102,8 +105,9 @@ class BotApp:
         self.dispatcher.message.middleware(chat_states)
         self.dispatcher.callback_query.middleware(chat_states)
         self.delivery = DeliveryLoop(
-            self.bot, self.redis, self.store, self.i18n, config.delivery_consumer
-        )
+            self.bot, self.redis, self.store, self.i18n, config.delivery_consumer,
+            media_chat=config.media_chat_id,
+        )  # fmt: skip
         self.progress = ProgressLoop(
             self.bot, self.store, queues, self.i18n, config.progress_interval
         )

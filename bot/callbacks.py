@@ -17,7 +17,7 @@ class ResultAction(StrEnum):
 
     WEAKER = "weaker"
     STRONGER = "stronger"
-    COLOURS = "colours"
+    COLORS = "colours"
     FINER = "finer"  # smaller brush strokes
     COARSER = "coarser"  # larger brush strokes
     SWAP = "swap"
@@ -32,6 +32,13 @@ class ResultButton(CallbackData, prefix="r"):
 
 
 class PresetChoice(CallbackData, prefix="p"):
+    preset: str  # Preset.id
+
+
+class GroupPresetChoice(CallbackData, prefix="gp"):
+    """A preset button in a group: for the member ``user`` who asked, on their photo."""
+
+    user: int
     preset: str  # Preset.id
 
 
@@ -50,7 +57,7 @@ class MixButton(CallbackData, prefix="m"):
 
 class SettingField(StrEnum):
     ALPHA = "alpha"
-    COLOURS = "colours"
+    COLORS = "colours"
     SIZE = "size"
     STROKE = "stroke"
 

@@ -40,5 +40,9 @@ class BotConfig(RedisSettings):
     webhook_url: str | None = None
     webhook_port: int = Field(default=8080, ge=1, le=65535)  # where this replica listens
     webhook_secret: SecretStr | None = None  # unset: one generated and kept in Redis
+    # A chat the bot may post in (a private channel with the bot as an admin): guest mode and
+    # inline presets upload each result there first, as an inline message can only show a
+    # file Telegram already has. Unset, both say how to use the bot instead.
+    media_chat_id: int | None = None
     # Seconds the updates in progress get after SIGTERM; below compose's stop_grace_period.
     shutdown_grace: float = Field(default=20.0, ge=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiogram import Bot
 from aiogram.utils.i18n import gettext as _
 
@@ -59,12 +61,20 @@ class Conversation:
     async def _submit(
         self, bot: Bot, chat_id: int, chat: ChatState, data: ChatData, locale: str
     ) -> bool:
+        request = self.request(chat_id, data, chat.default_size, ReplyContext(locale=locale))
+        return await self.submitter.submit(bot, request)
+
+    def request(
+        self, chat_id: int, data: ChatData, default_size: int, reply: ReplyContext
+    ) -> JobRequest:
+        """The job for the chat's content and styles, with its settings; ``reply`` says how
+        the answer goes (a photo's sent as a file comes back as one)."""
         content = data.content
         assert content is not None and data.styles  # callers checked
-        prefs = data.settings(chat.default_size)
+        prefs = data.settings(default_size)
         clip = content.media.is_clip
         size = self.config.video_size if clip else 0 if content.document else prefs.size
-        request = JobRequest(
+        return JobRequest(
             chat_id=chat_id,
             content_key=content.key,
             styles=data.style_refs(),
@@ -76,9 +86,8 @@ class Conversation:
             media=content.media,
             duration=content.duration,
             fps=self.config.video_fps,
-            reply=ReplyContext(locale=locale, as_document=content.document and not clip),
+            reply=dataclasses.replace(reply, as_document=content.document and not clip),
         )
-        return await self.submitter.submit(bot, request)
 
     async def _forget_expired(self, chat: ChatState) -> ChatData:
         """The chat's data without pictures whose bytes Redis no longer holds (TTL passed)."""

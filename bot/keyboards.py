@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -41,13 +41,25 @@ def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
         strokes.append(button(_("btn-finer"), ResultAction.FINER))
     if settings.can_be_coarser(request.stroke):
         strokes.append(button(_("btn-coarser"), ResultAction.COARSER))
-    colours = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
+    colors = _("btn-style-colours") if request.preserve_color else _("btn-keep-colours")
     swappable = len(request.styles) == 1 and not request.media.is_clip
     last = [button(_("btn-swap"), ResultAction.SWAP)] if swappable else []
     last.append(button(_("btn-restyle"), ResultAction.RESTYLE))
+    middle = [button(colors, ResultAction.COLORS)]
+    if not request.media.is_clip and not request.reply.as_document:  # a photo: shareable
+        middle.append(share_button())
     rows = [row for row in (strength, strokes) if row]
-    rows += [[button(colours, ResultAction.COLOURS)], last]
+    rows += [middle, last]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def share_button() -> InlineKeyboardButton:
+    """Opens the chat picker; the chosen chat's input field gets ``@bot``, and inline mode
+    offers the user's results there (``bot/handlers/inline.py``)."""
+    chats = SwitchInlineQueryChosenChat(
+        query="", allow_user_chats=True, allow_group_chats=True, allow_channel_chats=True
+    )
+    return InlineKeyboardButton(text=_("btn-share"), switch_inline_query_chosen_chat=chats)
 
 
 def presets_keyboard(presets: list[Preset]) -> InlineKeyboardMarkup:
@@ -85,7 +97,7 @@ def settings_keyboard(prefs: settings.UserSettings) -> InlineKeyboardMarkup:
     kb.button(
         text=_("btn-colours-setting").format(state=state),
         callback_data=SettingChoice(
-            field=SettingField.COLOURS, value="0" if prefs.preserve_color else "1"
+            field=SettingField.COLORS, value="0" if prefs.preserve_color else "1"
         ),
     )
     for size in settings.SIZES:

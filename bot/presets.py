@@ -48,5 +48,20 @@ class PresetLibrary:
     def find(self, preset_id: str) -> Preset | None:
         return next((p for p in self.list() if p.id == preset_id), None)
 
+    def named(self, name: str) -> Preset | None:
+        """The preset called ``name`` (any case), else the only one whose name starts so."""
+        wanted = " ".join(name.replace("_", " ").split()).casefold()
+        if not wanted:
+            return None
+        presets = self.list()
+        exact = [p for p in presets if p.name.casefold() == wanted]
+        starting = [p for p in presets if p.name.casefold().startswith(wanted)]
+        return exact[0] if exact else starting[0] if len(starting) == 1 else None
+
+    def matching(self, text: str) -> tuple[Preset, ...]:
+        """The presets whose name holds ``text`` (any case); all for an empty text."""
+        wanted = " ".join(text.split()).casefold()
+        return tuple(p for p in self.list() if wanted in p.name.casefold())
+
     async def read(self, preset: Preset) -> bytes:
         return await asyncio.to_thread(preset.path.read_bytes)

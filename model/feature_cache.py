@@ -33,7 +33,7 @@ class StyleKey(NamedTuple):
     encoded at (its size is `style.size` × `stroke`: see `model.images.stroke_side`)."""
 
     style: ImageKey
-    recoloured_to: ImageKey | None
+    recolored_to: ImageKey | None
     stroke: float = 1.0
 
 

@@ -282,12 +282,12 @@ class Stylizer:
         )
         stats: list[Stats] = []
         for source, _ in pairs:
-            recolour_to = content_img if preserve_color else None
+            recolor_to = content_img if preserve_color else None
             key = StyleKey(
                 ImageKey(source, style_size), content_key if preserve_color else None, stroke
             )
             compute = functools.partial(
-                self.style_stats_of, source, style_size, stroke, recolour_to
+                self.style_stats_of, source, style_size, stroke, recolor_to
             )
             stats.append(cache.style_stats(key, compute))
         return self.render(features.feat, stats, weights, alpha, features.size)
@@ -301,14 +301,14 @@ class Stylizer:
         source: ImageSource,
         size: int,
         stroke: float = 1.0,
-        recolour_to: Image.Image | Callable[[], Image.Image] | None = None,
+        recolor_to: Image.Image | Callable[[], Image.Image] | None = None,
     ) -> Stats:
         """One style image's statistics, encoded at `stroke` × `size`; with `recolour_to` (an
         image, or a function that makes it when needed), after taking on its colours."""
         img = self.prepare(source, size, stroke)
-        if recolour_to is None:
+        if recolor_to is None:
             return self.style_stats(img)
-        target = recolour_to if isinstance(recolour_to, Image.Image) else recolour_to()
+        target = recolor_to if isinstance(recolor_to, Image.Image) else recolor_to()
         return self.style_stats(self.match_colors(img, target))  # unclamped colours
 
 

@@ -108,8 +108,8 @@ class CachedStylizer:
         return self._get_or_compute(self.contents, "content", image_id(key), compute)
 
     def style_stats(self, key: StyleKey, compute: Callable[[], Stats]) -> Stats:
-        recoloured = image_id(key.recoloured_to) if key.recoloured_to is not None else None
-        cache_key = (*image_id(key.style), key.stroke, recoloured)
+        recolored = image_id(key.recolored_to) if key.recolored_to is not None else None
+        cache_key = (*image_id(key.style), key.stroke, recolored)
         return self._get_or_compute(self.styles, "style", cache_key, compute)
 
     def _get_or_compute(

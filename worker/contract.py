@@ -123,6 +123,9 @@ class ReplyContext:
 
     locale: str = "en"  # the language of the answer
     as_document: bool = False  # the picture came as a file: the result goes back as one
+    reply_to: int = 0  # the message the answer replies to (a request in a group); 0: none
+    user: int = 0  # in a group, the member who asked: only they may press its buttons
+    inline_message_id: str = ""  # guest mode and inline: the message the result goes into
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,6 +135,9 @@ class ReplyContext:
         return cls(
             locale=str(data.get("locale", "en")),
             as_document=bool(data.get("as_document", False)),
+            reply_to=int(data.get("reply_to") or 0),
+            user=int(data.get("user") or 0),
+            inline_message_id=str(data.get("inline_message_id") or ""),
         )
 
 

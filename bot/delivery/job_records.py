@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 ACTIVE_JOBS = "adain:bot:active"  # set of job ids whose result the chat still waits for
 JOB_KEY = "adain:bot:job:{}"  # by job id: the job's record (JSON), for the buttons and status
-IN_FLIGHT_KEY = "adain:bot:inflight:{}"  # by chat id: the job the chat waits for
+IN_FLIGHT_KEY = "adain:bot:inflight:{}"  # by chat (and member) id: the job it waits for
 SENT_KEY = "adain:bot:sent:{}"  # by job id: its answer was sent (a repeated event sends none)
 # A chat's in-flight marker outlives the longest a job can take; the status loop refreshes it
 # while RQ still holds the job, so a long queue does not free the chat early.
@@ -37,6 +37,11 @@ if holder and redis.call('EXISTS', ARGV[3] .. holder) == 0 then
 end
 return 0
 """
+
+
+def in_flight_key(chat_id: int, user: int = 0) -> str:
+    """A private chat's in-flight marker, or a group member's in that group."""
+    return IN_FLIGHT_KEY.format(f"{chat_id}:{user}" if user else chat_id)
 
 
 @dataclass(frozen=True)
@@ -96,27 +101,28 @@ class JobStore:
         members = await self.redis.smembers(ACTIVE_JOBS)
         return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
 
-    async def claim_chat(self, chat_id: int, job_id: str) -> bool:
-        """Mark the chat busy with this job; False when another job is already in flight."""
+    async def claim_chat(self, chat_id: int, job_id: str, user: int = 0) -> bool:
+        """Mark the chat (in a group: the member ``user`` there) busy with this job; False
+        when another job of theirs is already in flight."""
         prefix = Job.redis_job_namespace_prefix
         claimed = await self._claim(
-            keys=[IN_FLIGHT_KEY.format(chat_id)], args=[job_id, IN_FLIGHT_TTL, prefix]
+            keys=[in_flight_key(chat_id, user)], args=[job_id, IN_FLIGHT_TTL, prefix]
         )
         if claimed == 2:
             log.warning("chat %s: its claim by a job RQ does not have is taken over", chat_id)
         return bool(claimed)
 
-    async def keep_claim(self, chat_id: int) -> None:
-        await self.redis.expire(IN_FLIGHT_KEY.format(chat_id), IN_FLIGHT_TTL)
+    async def keep_claim(self, chat_id: int, user: int = 0) -> None:
+        await self.redis.expire(in_flight_key(chat_id, user), IN_FLIGHT_TTL)
 
-    async def release_chat(self, chat_id: int, job_id: str) -> None:
-        """Free the chat, unless a newer job holds it by now."""
-        await self.redis.eval(DELETE_IF_HOLDS, 1, IN_FLIGHT_KEY.format(chat_id), job_id)
+    async def release_chat(self, chat_id: int, job_id: str, user: int = 0) -> None:
+        """Free the chat (or the member), unless a newer job holds it by now."""
+        await self.redis.eval(DELETE_IF_HOLDS, 1, in_flight_key(chat_id, user), job_id)
 
-    async def finish(self, chat_id: int, job_id: str) -> None:
-        """The job's delivery is over: forget it as active and free its chat."""
+    async def finish(self, chat_id: int, job_id: str, user: int = 0) -> None:
+        """The job's delivery is over: forget it as active and free its chat (or member)."""
         await self.redis.srem(ACTIVE_JOBS, job_id)
-        await self.release_chat(chat_id, job_id)
+        await self.release_chat(chat_id, job_id, user)
 
     async def forget(self, job_id: str) -> None:
         """Stop following a job whose record expired (its chat's claim expires by itself)."""

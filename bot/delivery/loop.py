@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import cast
@@ -27,6 +28,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import BufferedInputFile, InputMediaPhoto
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
@@ -34,7 +36,9 @@ from redis.asyncio import Redis
 from bot.cancellation import stop_if_cancelled
 from bot.delivery.job_records import JobRecord, JobStore
 from bot.delivery.sending import send_clip, send_result
+from bot.delivery.shared import SharedResults
 from bot.keyboards import result_keyboard
+from bot.replies import replying_to
 from bot.streams import Backoff, ConsumerGroup, Fields, keep_reading
 from worker import contract
 from worker.contract import DeliveryEvent, ErrorCode, MediaKind
@@ -86,10 +90,13 @@ class DeliveryLoop:
         consumer: str,
         block_ms: int = 2000,  # well under redis-py's default socket timeout (5 s)
         batch: int = 16,
+        media_chat: int | None = None,  # where inline results are posted first (MEDIA_CHAT_ID)
     ) -> None:
+        self.media_chat = media_chat
         self.bot = bot
         self.redis = redis
         self.store = store
+        self.shared = SharedResults(redis)
         self.i18n = i18n
         self.group = ConsumerGroup(
             redis, contract.DELIVERY_STREAM, contract.DELIVERY_GROUP, consumer
@@ -145,7 +152,13 @@ class DeliveryLoop:
         Bot API").
         """
         try:
-            await self._retrying(event, lambda: self._send(event, record))
+            try:
+                await self._retrying(event, lambda: self._send(event, record))
+            except TelegramMigrateToChat as e:  # the group became a supergroup: answer there
+                log.info("chat %s: now %s; job %s sent there", event.chat,
+                         e.migrate_to_chat_id, event.job)  # fmt: skip
+                event = dataclasses.replace(event, chat=e.migrate_to_chat_id)
+                await self._retrying(event, lambda: self._send(event, record))
             log.info("chat %s: job %s delivered", event.chat, event.job)
             return True
         except UNREACHABLE as e:  # blocked by the user, deactivated, chat gone: nobody to tell
@@ -162,8 +175,12 @@ class DeliveryLoop:
         log.warning("chat %s: job %s's result refused (%s); telling the user", event.chat,
                     event.job, refused)  # fmt: skip
         try:
+            reply = replying_to(event.reply.reply_to)
             await self._retrying(
-                event, lambda: self.bot.send_message(event.chat, _("result-not-sent"))
+                event,
+                lambda: self.bot.send_message(
+                    event.chat, _("result-not-sent"), reply_parameters=reply
+                ),
             )
         except TelegramAPIError as again:
             log.warning("chat %s: could not say so either: %s", event.chat, again)
@@ -187,32 +204,57 @@ class DeliveryLoop:
                 await asyncio.sleep(backoff.next())
 
     async def _send(self, event: DeliveryEvent, record: JobRecord | None) -> None:
+        if event.reply.inline_message_id:
+            await self._send_inline(event, event.reply.inline_message_id)
+            return
+        reply = replying_to(event.reply.reply_to)
         if event.error or not event.result:
             code = event.error or ErrorCode.INTERNAL
-            await self.bot.send_message(event.chat, error_text(code, event.media))
+            text = error_text(code, event.media)
+            await self.bot.send_message(event.chat, text, reply_parameters=reply)
             return
         data = cast("bytes | None", await self.redis.get(event.result))  # no decoding client
         if data is None:
-            await self.bot.send_message(event.chat, error_text(ErrorCode.EXPIRED))
+            text = error_text(ErrorCode.EXPIRED)
+            await self.bot.send_message(event.chat, text, reply_parameters=reply)
             return
         # Without its record (expired) a result has nothing to re-run: no buttons.
         keyboard = None if record is None else result_keyboard(event.job, record.request)
         if event.media.is_clip:
             await send_clip(
                 self.bot, event.chat, data, media=event.media, width=event.width,
-                height=event.height, duration=event.duration, keyboard=keyboard,
+                height=event.height, duration=event.duration, keyboard=keyboard, reply=reply,
             )  # fmt: skip
             return
-        await send_result(
-            self.bot,
-            event.chat,
-            data,
-            fmt=event.format,
-            width=event.width,
-            height=event.height,
-            as_document=event.reply.as_document,
-            keyboard=keyboard,
+        sent = await send_result(
+            self.bot, event.chat, data, fmt=event.format, width=event.width,
+            height=event.height, as_document=event.reply.as_document, keyboard=keyboard,
+            reply=reply,
+        )  # fmt: skip
+        if sent.photo:  # what inline mode offers the user to share
+            owner = event.reply.user or event.chat
+            await self.shared.remember(owner, event.job, sent.photo[-1].file_id)
+
+    async def _send_inline(self, event: DeliveryEvent, inline_id: str) -> None:
+        """Guest mode and inline presets: the placeholder becomes the picture (posted to the
+        media chat first: an inline message shows only files Telegram has), or says why not."""
+        data = None if event.error or not event.result else await self.redis.get(event.result)
+        if data is None or self.media_chat is None:
+            code = event.error or (ErrorCode.EXPIRED if event.result else ErrorCode.INTERNAL)
+            text = error_text(code, event.media)
+            await self.bot.edit_message_caption(inline_message_id=inline_id, caption=text)
+            return
+        posted = await self.bot.send_photo(
+            self.media_chat, BufferedInputFile(cast("bytes", data), "adain.jpg")
         )
+        if not posted.photo:  # Telegram kept it as something else: nothing to show inline
+            text = _("result-not-sent")
+            await self.bot.edit_message_caption(inline_message_id=inline_id, caption=text)
+            return
+        file_id = posted.photo[-1].file_id
+        media = InputMediaPhoto(media=file_id)
+        await self.bot.edit_message_media(media=media, inline_message_id=inline_id)
+        await self.shared.remember(event.reply.user or event.chat, event.job, file_id)
 
     async def _clean_up(self, event: DeliveryEvent, record: JobRecord | None) -> None:
         """Remove the status message (when ``record`` names one) and the result bytes; free the
@@ -223,4 +265,4 @@ class DeliveryLoop:
                 await self.bot.delete_message(event.chat, status)
         if event.result:
             await self.redis.delete(event.result)
-        await self.store.finish(event.chat, event.job)
+        await self.store.finish(event.chat, event.job, event.reply.user)

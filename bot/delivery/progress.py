@@ -129,7 +129,7 @@ class ProgressLoop:
             stage, ahead = progress[record.job_id]
             if stage is Stage.OTHER:
                 continue
-            await self.store.keep_claim(record.request.chat_id)
+            await self.store.keep_claim(record.request.chat_id, record.request.reply.user)
             clip = stage is Stage.STARTED and record.request.media.is_clip
             if clip and not self._clip_edit_due(record.job_id):
                 continue
@@ -184,6 +184,8 @@ class ProgressLoop:
         self._shown[record.job_id] = text
 
     async def _upload_action(self, record: JobRecord) -> None:
+        if record.request.reply.inline_message_id:  # no chat of the bot's to show it in
+            return
         now = time.monotonic()
         if now - self._last_action.get(record.job_id, -ACTION_EVERY) < ACTION_EVERY:
             return

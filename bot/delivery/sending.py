@@ -6,7 +6,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyParameters
 
 from bot.config import MB
 from worker.contract import MediaKind, OutputFormat
@@ -48,22 +48,25 @@ async def send_clip(
     height: int,
     duration: float,
     keyboard: InlineKeyboardMarkup | None,
+    reply: ReplyParameters | None = None,
 ) -> Message:
-    """Send a stylized clip as the same kind of message the user sent."""
+    """Send a stylized clip as the same kind of message the user sent (a reply to ``reply``)."""
     file = BufferedInputFile(data, "adain.mp4")
     seconds = max(1, round(duration))
     if media is MediaKind.VIDEO_NOTE:
         return await bot.send_video_note(
-            chat_id, file, duration=seconds, length=width, reply_markup=keyboard
-        )
+            chat_id, file, duration=seconds, length=width, reply_markup=keyboard,
+            reply_parameters=reply,
+        )  # fmt: skip
     if media is MediaKind.VIDEO:
         return await bot.send_video(
             chat_id, file, duration=seconds, width=width, height=height,
-            supports_streaming=True, reply_markup=keyboard,
+            supports_streaming=True, reply_markup=keyboard, reply_parameters=reply,
         )  # fmt: skip
     return await bot.send_animation(
-        chat_id, file, duration=seconds, width=width, height=height, reply_markup=keyboard
-    )
+        chat_id, file, duration=seconds, width=width, height=height, reply_markup=keyboard,
+        reply_parameters=reply,
+    )  # fmt: skip
 
 
 async def send_result(
@@ -76,16 +79,21 @@ async def send_result(
     height: int,
     as_document: bool,
     keyboard: InlineKeyboardMarkup | None,
+    reply: ReplyParameters | None = None,
 ) -> Message:
-    """Send the picture with its buttons; as a file when asked or when a photo cannot be."""
+    """Send the picture with its buttons (a reply to ``reply``); as a file when asked or when a
+    photo cannot be."""
     name = "adain.png" if fmt is OutputFormat.PNG else "adain.jpg"
     if not as_document and fmt is not OutputFormat.PNG and fits_photo(len(data), width, height):
         try:
             return await bot.send_photo(
-                chat_id, BufferedInputFile(data, name), reply_markup=keyboard
-            )
+                chat_id, BufferedInputFile(data, name), reply_markup=keyboard,
+                reply_parameters=reply,
+            )  # fmt: skip
         except (TelegramBadRequest, TelegramEntityTooLarge) as e:
             if not refuses_the_photo(e):
                 raise
             log.info("chat %s: photo refused (%s), sending it as a file", chat_id, e.message)
-    return await bot.send_document(chat_id, BufferedInputFile(data, name), reply_markup=keyboard)
+    return await bot.send_document(
+        chat_id, BufferedInputFile(data, name), reply_markup=keyboard, reply_parameters=reply
+    )

@@ -20,7 +20,7 @@ from bot.callbacks import ResultAction, ResultButton
 from bot.chat_state import ChatState, Content
 from bot.delivery.job_records import JobStore
 from bot.images import ImageStore
-from bot.replies import answer_press
+from bot.replies import answer_press, replying_to
 from bot.submission import Submitter
 from worker.contract import JobRequest, StyleRef
 
@@ -38,11 +38,16 @@ class Reruns:
     async def earlier_request(
         self, callback: CallbackQuery, callback_data: ResultButton, bot: Bot
     ) -> JobRequest | None:
-        """The pressed result's request while its pictures are stored; otherwise says so."""
+        """The pressed result's request while its pictures are stored; otherwise says so. In
+        a group, only the member who asked gets it; anyone else is told so in a notice."""
+        record = await self.store.load(callback_data.job)
+        owner = record.request.reply.user if record is not None else 0
+        if owner and callback.from_user.id != owner:
+            await answer_press(callback, _("not-yours"), show_alert=True)
+            return None
         await answer_press(callback)
         if callback.message is None:
             return None
-        record = await self.store.load(callback_data.job)
         if record is None or not await self.images.refresh(*record.request.image_keys):
             await bot.send_message(callback.message.chat.id, _("result-expired"))
             return None
@@ -57,7 +62,7 @@ def stronger_style(request: JobRequest) -> JobRequest:
     return dataclasses.replace(request, alpha=settings.stronger(request.alpha))
 
 
-def other_colours(request: JobRequest) -> JobRequest:
+def other_colors(request: JobRequest) -> JobRequest:
     return dataclasses.replace(request, preserve_color=not request.preserve_color)
 
 
@@ -83,7 +88,7 @@ def swapped(request: JobRequest) -> JobRequest | None:
 CHANGES: dict[ResultAction, Change] = {
     ResultAction.WEAKER: weaker_style,  # less of the style
     ResultAction.STRONGER: stronger_style,  # more of it
-    ResultAction.COLOURS: other_colours,  # the photo's colours, or back to the style's
+    ResultAction.COLORS: other_colors,  # the photo's colours, or back to the style's
     ResultAction.FINER: finer_strokes,  # smaller brush strokes
     ResultAction.COARSER: coarser_strokes,  # larger ones
     ResultAction.SWAP: swapped,  # the two pictures' parts swapped (not for mixes or clips)
@@ -102,6 +107,10 @@ async def pressed(
     for "another style", keep its photo and ask for a new style."""
     request = await reruns.earlier_request(callback, callback_data, bot)
     if request is None:
+        return
+    if callback_data.action == ResultAction.RESTYLE and request.reply.user:  # in a group
+        answer_to = replying_to(request.reply.reply_to)
+        await bot.send_message(request.chat_id, _("group-restyle"), reply_parameters=answer_to)
         return
     if callback_data.action == ResultAction.RESTYLE:
         content = Content(

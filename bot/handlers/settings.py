@@ -22,7 +22,7 @@ from bot.settings import UserSettings
 def settings_text(prefs: UserSettings) -> str:
     return _("settings-title").format(
         strength=round(prefs.alpha * 100),
-        colours=_("on") if prefs.preserve_color else _("off"),
+        colors=_("on") if prefs.preserve_color else _("off"),
         size=size_label(prefs.size),
         stroke=stroke_label(prefs.stroke),
     )
@@ -37,7 +37,7 @@ async def show_settings(message: Message, chat_state: ChatState) -> None:
 # Each setting: the chat state's field, how its button's value reads, and the values allowed.
 SETTINGS: dict[SettingField, tuple[str, Callable[[str], object], frozenset[str]]] = {
     SettingField.ALPHA: ("alpha", float, settings.STRENGTH_VALUES),
-    SettingField.COLOURS: (
+    SettingField.COLORS: (
         "preserve_color",
         lambda value: value == "1",
         settings.SWITCH_VALUES,

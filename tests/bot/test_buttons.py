@@ -56,7 +56,7 @@ def press(api: FakeBotAPI, result: SentMessage, action: ResultAction, job: str) 
     [
         (ResultAction.STRONGER, "btn-stronger", lambda first: {"alpha": 1.0}),
         (ResultAction.WEAKER, "btn-weaker", lambda first: {"alpha": pytest.approx(0.6)}),
-        (ResultAction.COLOURS, "btn-keep-colours", lambda first: {"preserve_color": True}),
+        (ResultAction.COLORS, "btn-keep-colours", lambda first: {"preserve_color": True}),
         (ResultAction.COARSER, "btn-coarser", lambda first: {"stroke": 1.4}),
         (ResultAction.FINER, "btn-finer", lambda first: {"stroke": 0.7}),
         (
@@ -97,10 +97,10 @@ async def test_buttons_follow_the_result_they_are_under(
     _, strongest = await deliver_next(api, harness)
     assert text("btn-stronger") not in [label for label, _ in strongest.buttons]
 
-    press(api, result, ResultAction.COLOURS, result_job(harness, result))
-    colours, coloured = await deliver_next(api, harness)
-    assert colours["preserve_color"] is True
-    press(api, coloured, ResultAction.COLOURS, result_job(harness, coloured))
+    press(api, result, ResultAction.COLORS, result_job(harness, result))
+    colors, colored = await deliver_next(api, harness)
+    assert colors["preserve_color"] is True
+    press(api, colored, ResultAction.COLORS, result_job(harness, colored))
     back, _ = await deliver_next(api, harness)
     assert back["preserve_color"] is False
 
@@ -215,7 +215,7 @@ async def test_settings_shape_the_next_job(api: FakeBotAPI, harness: BotHarness)
     api.send_text(CHAT, "/settings")
     panel = (await api.until(lambda: api.messages(CHAT)))[-1]
     assert panel.text == text(
-        "settings-title", strength=80, colours=text("off"), size="512 px", stroke="×1"
+        "settings-title", strength=80, colors=text("off"), size="512 px", stroke="×1"
     )
     api.press_button(panel, "40%")
     await api.until(lambda: "40%" in api.messages(CHAT)[-1].texts[-1])

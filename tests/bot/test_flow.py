@@ -39,7 +39,13 @@ async def test_pair_is_queued_shown_delivered_and_acknowledged(
         "media": "picture",
         "duration": 0.0,
         "fps": 24,
-        "reply": {"locale": "en", "as_document": False},
+        "reply": {
+            "locale": "en",
+            "as_document": False,
+            "reply_to": 0,
+            "user": 0,
+            "inline_message_id": "",
+        },  # fmt: skip
     }
     assert harness.redis.get(request["content_key"]) == content
     assert 0 < harness.redis.ttl(request["content_key"]) <= contract.INPUT_TTL

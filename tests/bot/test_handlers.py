@@ -56,7 +56,7 @@ def chat_state(app: BotApp, bot: Bot) -> ChatState:
         SettingChoice(field=SettingField.ALPHA, value="abc").pack(),
         SettingChoice(field=SettingField.ALPHA, value="0.3").pack(),  # not one of the steps
         SettingChoice(field=SettingField.SIZE, value="777").pack(),
-        SettingChoice(field=SettingField.COLOURS, value="yes").pack(),
+        SettingChoice(field=SettingField.COLORS, value="yes").pack(),
         "s:volume:11",
         ResultButton(action=ResultAction.WEAKER, job="j").pack().replace("weaker", "explode"),
         MixButton(action=MixAction.GO).pack().replace("go", "boom"),

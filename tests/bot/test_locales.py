@@ -93,7 +93,7 @@ async def test_conversation_in_the_users_language(
     api.send_text(chat, "/mix")
     await says("mix-start")
     api.send_text(chat, "/settings")
-    await says("settings-title", strength=80, colours=text("off", locale),
+    await says("settings-title", strength=80, colors=text("off", locale),
                size=text("size-px", locale, px=512), stroke="×1")  # fmt: skip
     assert text("btn-colours-setting", locale, state=text("off", locale)) in [
         label for label, _ in api.messages(chat)[-1].buttons

@@ -43,6 +43,7 @@ from aiohttp import web
 from tests.fakes.bot_api_spec import check_request, is_method
 from tests.fakes.bot_methods import Answer, error
 from tests.fakes.clips import ClipMethods
+from tests.fakes.inline import InlineMethods
 from tests.fakes.loop_thread import LoopThread
 from tests.fakes.telegram_cloud import DEFAULT_TOKEN
 from tests.fakes.telegram_types import JSON_FIELDS, Call
@@ -62,7 +63,7 @@ DROPPED = 0
 RAW = "__raw_body__"
 
 
-class FakeBotAPI(WebhookMethods, ClipMethods):
+class FakeBotAPI(WebhookMethods, ClipMethods, InlineMethods):
     """One bot's view of Telegram over HTTP: updates to fetch, files to download, chats."""
 
     def __init__(

@@ -34,7 +34,7 @@ class BotMethods(TelegramCloud):
         with self._lock:
             if handler is None:
                 status, body = 404, error(404, "Not Found")
-            elif method in CHAT_METHODS and chat_id not in self._users:
+            elif method in CHAT_METHODS and "chat_id" in params and not self._knows_chat(chat_id):
                 status, body = 400, error(400, "Bad Request: chat not found")
             else:
                 status, body = handler(params, files)
@@ -139,8 +139,10 @@ class BotMethods(TelegramCloud):
         if params.get("caption"):
             content["caption"] = params["caption"]
         status, body = self._new_message(method, params, content)
+        if status != 200:
+            return status, body
         sent = self._sent[-1]
-        sent.data, sent.filename = data, filename
+        sent.data, sent.filename, sent.file_id = data, filename, record.file_id
         sent.width, sent.height, sent.duration = shape
         return status, body
 
@@ -169,6 +171,15 @@ class BotMethods(TelegramCloud):
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        reply = params.get("reply_parameters")
+        reply_to = reply.get("message_id") if isinstance(reply, dict) else None
+        replied = self._raw_messages.get((chat_id, reply_to)) if reply_to else None
+        if replied is not None:
+            message["reply_to_message"] = {
+                k: v for k, v in replied.items() if k != "reply_to_message"
+            }
+        elif reply_to and not reply.get("allow_sending_without_reply"):
+            return 400, error(400, "Bad Request: message to be replied not found")
         self._raw_messages[(chat_id, message["message_id"])] = message
         text = content.get("text", content.get("caption"))
         self._sent.append(
@@ -179,6 +190,7 @@ class BotMethods(TelegramCloud):
                 text=text,
                 reply_markup=params.get("reply_markup"),
                 texts=[text] if text else [],
+                reply_to=reply_to if replied is not None else None,
             )
         )
         return 200, ok(message)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,7 @@ class TelegramCloud:
         self._ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
         self._users: dict[int, dict[str, Any]] = {}
+        self._groups: dict[int, dict[str, Any]] = {}  # group and supergroup chats, by id
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._raw_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._sent: list[SentMessage] = []
@@ -71,6 +73,11 @@ class TelegramCloud:
                 "first_name": first_name,
                 "language_code": language_code,
             }
+
+    def group(self, chat_id: int, title: str = "Friends", kind: str = "supergroup") -> None:
+        """Declare a group chat the bot is a member of (ids are negative, as Telegram's)."""
+        with self._lock:
+            self._groups[chat_id] = {"id": chat_id, "type": kind, "title": title}
 
     def add_file(
         self,
@@ -100,8 +107,12 @@ class TelegramCloud:
         photo: bytes | FileRecord,
         caption: str | None = None,
         media_group_id: str | None = None,
+        *,
+        sender: int | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """The user sends a photo (Telegram offers a thumbnail and the full size)."""
+        """The user sends a photo (Telegram offers a thumbnail and the full size). In a group,
+        ``sender`` is the member's user id; ``reply_to`` the message it replies to."""
         record = photo if isinstance(photo, FileRecord) else self.add_file(photo)
         width, height = image_size(record.data or b"")
         thumb = self.add_file(None, file_size=1000, downloadable=False)
@@ -111,12 +122,10 @@ class TelegramCloud:
             {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
              "width": width, "height": height, "file_size": record.file_size},
         ]  # fmt: skip
-        content: dict[str, Any] = {"photo": sizes}
-        if caption is not None:
-            content["caption"] = caption
+        content: dict[str, Any] = {"photo": sizes, **self._captioned(caption)}
         if media_group_id is not None:
             content["media_group_id"] = media_group_id
-        return self._user_message(chat_id, content)
+        return self._user_message(chat_id, content, sender=sender, reply_to=reply_to)
 
     def send_document(
         self,
@@ -126,6 +135,9 @@ class TelegramCloud:
         mime_type: str | None = "image/jpeg",
         caption: str | None = None,
         media_group_id: str | None = None,
+        *,
+        sender: int | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
         """The user sends a file (a picture, or a video or GIF sent as a file, uncompressed)."""
         if not isinstance(document, FileRecord):
@@ -133,34 +145,37 @@ class TelegramCloud:
         doc: dict[str, Any] = {**document.as_media(), "file_name": file_name}
         if mime_type is not None:
             doc["mime_type"] = mime_type
-        content: dict[str, Any] = {"document": doc}
-        if caption is not None:
-            content["caption"] = caption
+        content: dict[str, Any] = {"document": doc, **self._captioned(caption)}
         if media_group_id is not None:
             content["media_group_id"] = media_group_id
-        return self._user_message(chat_id, content)
+        return self._user_message(chat_id, content, sender=sender, reply_to=reply_to)
 
     def send_album(self, chat_id: int, photos: list[bytes | FileRecord]) -> list[dict[str, Any]]:
         """The user sends photos as one album: one message each, sharing a media_group_id."""
         group = f"album{next(self._ids)}"
         return [self.send_photo(chat_id, p, media_group_id=group) for p in photos]
 
-    def send_text(self, chat_id: int, text: str) -> dict[str, Any]:
-        """The user types text; a leading /command gets its bot_command entity."""
+    def send_text(
+        self, chat_id: int, text: str, *, sender: int | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """The user types text; a leading /command gets its bot_command entity, an @username
+        its mention."""
         content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self._user_message(chat_id, content)
+        if entities := _entities(text):
+            content["entities"] = entities
+        return self._user_message(chat_id, content, sender=sender, reply_to=reply_to)
 
     def send_raw(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
         """The user sends any other kind of message, e.g. ``{"sticker": {...}}``."""
         return self._user_message(chat_id, content)
 
-    def press(self, chat_id: int, message_id: int, callback_data: str) -> str:
-        """The user presses an inline button of one of the bot's messages."""
+    def press(
+        self, chat_id: int, message_id: int, callback_data: str, *, sender: int | None = None
+    ) -> str:
+        """The user (in a group: the member ``sender``) presses an inline button of one of
+        the bot's messages."""
         with self._lock:
-            user = self._user(chat_id)
+            user = self._user(chat_id if sender is None else sender)
             message = self._raw_messages[(chat_id, message_id)]
             query_id = f"cq{next(self._ids)}"
             query = {
@@ -351,18 +366,40 @@ class TelegramCloud:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self._groups:
+            return dict(self._groups[chat_id])
         user = self._user(chat_id)
         return {"id": chat_id, "type": "private", "first_name": user["first_name"]}
 
-    def _user_message(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
+    def _knows_chat(self, chat_id: int | None) -> bool:
+        return chat_id in self._users or chat_id in self._groups
+
+    def _captioned(self, caption: str | None) -> dict[str, Any]:
+        if caption is None:
+            return {}
+        entities = _entities(caption)
+        return {"caption": caption, **({"caption_entities": entities} if entities else {})}
+
+    def _user_message(
+        self,
+        chat_id: int,
+        content: dict[str, Any],
+        *,
+        sender: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
         with self._lock:
             message = {
                 "message_id": self._next_message_id(chat_id),
                 "date": int(time.time()),
                 "chat": self._chat(chat_id),
-                "from": self._user(chat_id),
+                "from": self._user(chat_id if sender is None else sender),
                 **content,
             }
+            if reply_to is not None:  # Telegram nests one level: the replied-to message bare
+                replied = dict(self._raw_messages[(chat_id, reply_to)])
+                replied.pop("reply_to_message", None)
+                message["reply_to_message"] = replied
             self._raw_messages[(chat_id, message["message_id"])] = message
             self._push_update({"message": message})
         return message
@@ -380,3 +417,14 @@ class TelegramCloud:
 
     def _updates_arrived(self) -> None:
         """Hook: wake long polls (the HTTP layer overrides it)."""
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    """What Telegram marks in a text or caption: a leading /command, and @usernames."""
+    found = []
+    if text.startswith("/"):
+        found.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+    for match in re.finditer(r"@\w+", text):
+        if match.start() == 0 or text[match.start() - 1].isspace():
+            found.append({"type": "mention", "offset": match.start(), "length": len(match[0])})
+    return found

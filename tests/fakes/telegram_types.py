@@ -61,6 +61,11 @@ JSON_FIELDS = frozenset(
         "supports_streaming",
         "show_caption_above_media",
         "start_timestamp",
+        "results",  # answerInlineQuery
+        "is_personal",
+        "button",
+        "result",  # answerGuestQuery
+        "media",  # editMessageMedia (a JSON InputMedia; an upload is attach://)
     }
 )
 
@@ -163,6 +168,8 @@ class SentMessage:
     reply_markup: dict[str, Any] | None = None
     texts: list[str] = field(default_factory=list)  # every text it showed, edits included
     deleted: bool = False
+    reply_to: int | None = None  # the message it answers (reply_parameters), in its chat
+    file_id: str | None = None  # the file as Telegram keeps it (photos, documents, clips)
 
     @property
     def is_photo(self) -> bool:
@@ -234,6 +241,7 @@ class Failure:
     hang: bool = False  # never answer (until the server stops)
     drop: bool = False  # close the connection without an answer (a network error)
     raw: str | None = None  # answer this body as it is (text/html), not Bot API JSON
+    migrate_to_chat_id: int | None = None  # a group upgraded to this supergroup
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.remaining is not None and self.remaining <= 0:
@@ -252,6 +260,8 @@ class Failure:
         }
         if self.retry_after is not None:
             answer["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            answer["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return answer
 
 

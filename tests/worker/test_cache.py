@@ -67,7 +67,7 @@ def test_the_second_job_with_a_style_skips_its_encoder_pass_and_looks_the_same(
         np.testing.assert_array_equal(pixels(results[job_id]), np.asarray(expected))
 
 
-def test_preserved_colours_are_cached_per_content_photo(
+def test_preserved_colors_are_cached_per_content_photo(
     redis: Redis,
     runtime: Runtime,
     stylizer: Stylizer,

@@ -68,7 +68,7 @@ def test_job_enqueued_as_the_bot_does_delivers_an_image_of_the_expected_size(
     assert job.get_status(refresh=True) == JobStatus.FINISHED
 
 
-def test_a_mix_of_styles_with_preserved_colours_comes_back_as_png(
+def test_a_mix_of_styles_with_preserved_colors_comes_back_as_png(
     redis: Redis, runtime: Runtime, run_jobs: Callable[[Runtime], StylizeWorker]
 ) -> None:
     content = put(redis, "content", image_bytes(natural_image(64, 96, seed=1), "PNG"))
