@@ -28,11 +28,11 @@ from bot.callbacks import GroupPresetChoice
 from bot.chat_state import ChatState, Content, Style
 from bot.conversation import Conversation
 from bot.handlers.pictures import refusal_text
+from bot.handlers.presets import store_preset
 from bot.images import ImageStore, PictureRefused, incoming_file
 from bot.naming import file_name
-from bot.presets import Preset, PresetLibrary, preset_key
+from bot.presets import Preset, PresetLibrary
 from bot.replies import answer_press, replying_to
-from worker import contract
 from worker.contract import ReplyContext
 
 GROUPS = {"group", "supergroup"}
@@ -48,12 +48,12 @@ async def style_request(
     message: Message,
     bot: Bot,
     i18n: I18n,
-    images: ImageStore,
-    presets: PresetLibrary,
     conversation: Conversation,
+    presets: PresetLibrary,
     chat_state: ChatState,
 ) -> None:
     """A member addressed the bot: with a picture, a preset's name, or nothing (the presets)."""
+    images = conversation.images
     target = message.reply_to_message
     if target is None or not _has_media(target):
         await message.reply(_("group-reply-to-photo"))
@@ -81,7 +81,7 @@ async def style_request(
         known = ", ".join(p.name for p in presets.list()) or "—"
         await message.reply(_("group-no-preset").format(name=name, presets=known))
         return
-    key = await _preset_key(images, presets, preset)
+    key = await store_preset(images, presets, preset)
     await _submit(bot, message, i18n, conversation, chat_state, content, key)
 
 
@@ -90,12 +90,12 @@ async def pick_group_preset(
     callback_data: GroupPresetChoice,
     bot: Bot,
     i18n: I18n,
-    images: ImageStore,
-    presets: PresetLibrary,
     conversation: Conversation,
+    presets: PresetLibrary,
     chat_state: ChatState,
 ) -> None:
     """A preset pressed under ``/style``: only the member who asked may choose."""
+    images = conversation.images
     if callback.from_user.id != callback_data.user:
         await answer_press(callback, _("not-yours"), show_alert=True)
         return
@@ -111,7 +111,7 @@ async def pick_group_preset(
     if preset is None:
         await bot.send_message(message.chat.id, _("preset-missing"))
         return
-    key = await _preset_key(images, presets, preset)
+    key = await store_preset(images, presets, preset)
     request = message.reply_to_message or message  # the member's /style, which it answers
     await _submit(bot, request, i18n, conversation, chat_state, data.content, key)
 
@@ -149,13 +149,6 @@ async def _stored(bot: Bot, images: ImageStore, holder: Message, ask: Message) -
     return Content(
         key=key, document=incoming.is_document, media=incoming.media, duration=incoming.duration
     )
-
-
-async def _preset_key(images: ImageStore, presets: PresetLibrary, preset: Preset) -> str:
-    data = await presets.read(preset)
-    key = contract.image_key(preset_key(data))
-    await images.put(key, data)
-    return key
 
 
 def _presets_keyboard(found: list[Preset], user: int) -> InlineKeyboardMarkup:

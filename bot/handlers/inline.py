@@ -41,10 +41,10 @@ from bot.config import BotConfig
 from bot.conversation import Conversation
 from bot.delivery.job_records import JobStore
 from bot.delivery.shared import SharedResults
+from bot.handlers.presets import store_preset
 from bot.images import ImageStore, PictureRefused, incoming_file
-from bot.presets import Preset, PresetLibrary, preset_key
+from bot.presets import PresetLibrary
 from bot.submission import refusal_text
-from worker import contract
 from worker.contract import ReplyContext, StyleRef
 
 log = logging.getLogger(__name__)
@@ -85,12 +85,12 @@ async def chosen_result(
     chosen: ChosenInlineResult,
     bot: Bot,
     i18n: I18n,
-    images: ImageStore,
-    presets: PresetLibrary,
     conversation: Conversation,
+    presets: PresetLibrary,
     store: JobStore,
 ) -> None:
     """A preset chosen in inline mode: run it on that result's photo, into that message."""
+    images = conversation.images
     kind, _sep, rest = chosen.result_id.partition(":")
     inline_id = chosen.inline_message_id
     if kind != "p" or not inline_id:
@@ -101,7 +101,7 @@ async def chosen_result(
     if record is None or preset is None or not await images.refresh(record.request.content_key):
         await _caption(bot, inline_id, _("result-expired"))
         return
-    key = await _preset_key(images, presets, preset)
+    key = await store_preset(images, presets, preset)
     user = chosen.from_user.id
     reply = ReplyContext(locale=i18n.current_locale, user=user, inline_message_id=inline_id)
     request = dataclasses.replace(
@@ -113,15 +113,10 @@ async def chosen_result(
 
 
 async def guest_message(
-    message: Message,
-    bot: Bot,
-    i18n: I18n,
-    images: ImageStore,
-    presets: PresetLibrary,
-    conversation: Conversation,
-    config: BotConfig,
+    message: Message, bot: Bot, i18n: I18n, conversation: Conversation, presets: PresetLibrary
 ) -> None:
     """Called as a guest in reply to a photo: "painting…" at once, the picture when done."""
+    images, config = conversation.images, conversation.config
     query_id = message.guest_query_id
     if not query_id:
         return
@@ -171,14 +166,7 @@ async def _guest_style(
     found = presets.list()
     preset = presets.named(name) if name else None
     chosen = preset or (found[0] if found else None)
-    return None if chosen is None else await _preset_key(images, presets, chosen)
-
-
-async def _preset_key(images: ImageStore, presets: PresetLibrary, preset: Preset) -> str:
-    data = await presets.read(preset)
-    key = contract.image_key(preset_key(data))
-    await images.put(key, data)
-    return key
+    return None if chosen is None else await store_preset(images, presets, chosen)
 
 
 async def _caption(bot: Bot, inline_message_id: str, text: str) -> None:

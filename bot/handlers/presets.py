@@ -13,7 +13,7 @@ from bot.chat_state import ChatState, Picture
 from bot.conversation import Conversation
 from bot.images import ImageStore
 from bot.keyboards import presets_keyboard
-from bot.presets import PresetLibrary, preset_key
+from bot.presets import Preset, PresetLibrary, preset_key
 from bot.replies import answer_press
 from worker import contract
 
@@ -46,11 +46,16 @@ async def pick_preset(
     if preset is None:
         await bot.send_message(chat_id, _("preset-missing"))
         return
+    style = Picture(key=await store_preset(images, presets, preset), as_style=True)
+    await conversation.take(bot, chat_id, chat_state, style, i18n.current_locale)
+
+
+async def store_preset(images: ImageStore, presets: PresetLibrary, preset: Preset) -> str:
+    """The Redis key of a preset's bytes, stored there like an upload (keyed by content)."""
     data = await presets.read(preset)
     key = contract.image_key(preset_key(data))
     await images.put(key, data)
-    style = Picture(key=key, as_style=True)
-    await conversation.take(bot, chat_id, chat_state, style, i18n.current_locale)
+    return key
 
 
 def build() -> Router:
