@@ -144,3 +144,17 @@ async def test_members_have_a_job_each_and_a_migrated_group_still_gets_its_answe
         harness.finish_job(job_id, request)
     await api.until(lambda: len(api.results(GROUP - 1)) == 2)
     await api.until(harness.all_delivered)
+
+
+async def test_flood_control_in_a_group_delays_the_answer_and_loses_nothing(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    in_group(api)
+    photo = api.send_photo(GROUP, picture(seed=1), sender=ANNA)
+    api.send_photo(
+        GROUP, picture(seed=2), caption="/style", sender=ANNA, reply_to=photo["message_id"]
+    )
+    api.flood("sendPhoto", chat_id=GROUP, retry_after=1)  # Telegram's ~20 messages a minute
+    _request, result = await deliver(api, harness)
+    assert [c.status for c in api.calls("sendPhoto", GROUP)] == [429, 200]
+    assert result.reply_to is not None
