@@ -106,3 +106,9 @@ def test_a_clip_is_never_a_style(before: ChatData) -> None:
     clip = Picture(key="clip", media=MediaKind.ANIMATION, as_style=as_style)
     data, step = place(before, clip)
     assert step is Next.CLIP_NOT_STYLE and data == before
+
+
+def test_chat_data_refuses_a_field_it_does_not_have() -> None:
+    with pytest.raises(ValueError, match="no field preserve_colour"):
+        ChatData().change(preserve_colour=True)  # a misspelt field is never stored or dropped
+    assert ChatData().change(preserve_color=True).preserve_color is True
