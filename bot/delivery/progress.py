@@ -7,6 +7,7 @@ removes the status message whatever this loop managed to show.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -23,6 +24,7 @@ from rq.job import Job, JobStatus
 from bot.cancellation import stop_if_cancelled
 from bot.delivery.job_records import JobRecord, JobStore
 from bot.queues import Queues
+from bot.replies import replying_to
 from bot.streams import REDIS_UNAVAILABLE
 from worker import contract
 from worker.contract import MediaKind
@@ -173,12 +175,23 @@ class ProgressLoop:
         self._shown[record.job_id] = text
 
     async def _show_anew(self, record: JobRecord, text: str) -> None:
+        """A new status message for one the user deleted; none once the answer went out (the
+        delivery deletes the status message itself: its absence is no reason for another)."""
+        if await self.store.was_sent(record.job_id):
+            return
+        chat_id = record.request.chat_id
         try:
-            message = await self.bot.send_message(record.request.chat_id, text)
+            message = await self.bot.send_message(
+                chat_id, text, reply_parameters=replying_to(record.request.reply.reply_to)
+            )
         except TelegramUnauthorizedError:
             raise
         except TelegramAPIError as e:
-            log.debug("chat %s: no new status message: %s", record.request.chat_id, e)
+            log.debug("chat %s: no new status message: %s", chat_id, e)
+            return
+        if await self.store.was_sent(record.job_id):  # delivered meanwhile: take it back
+            with contextlib.suppress(TelegramAPIError):
+                await self.bot.delete_message(chat_id, message.message_id)
             return
         await self.store.replace(dataclasses.replace(record, status_message_id=message.message_id))
         self._shown[record.job_id] = text
