@@ -63,7 +63,9 @@ async def style_request(
         return
     if _has_media(message):  # the picture of this message is the style
         picture = await _stored(bot, images, message, message)
-        if picture is not None:
+        if picture is not None and picture.media.is_clip:  # a style is a still picture
+            await message.reply(_("clip-not-style"))
+        elif picture is not None:
             await _submit(bot, message, i18n, conversation, chat_state, content, picture.key)
         return
     name = _command_args(message)
