@@ -8,6 +8,7 @@ the RQ job (JSON), writes result bytes under ``contract.result_key`` and appends
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,20 @@ from worker.contract import DeliveryEvent, ErrorCode, JobRequest, OutputFormat
 
 def picture(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "JPEG") -> bytes:
     return image_bytes(natural_image(width, height, seed=seed), fmt)
+
+
+def write_presets(folder: Path) -> dict[str, bytes]:
+    """Two preset styles in ``folder`` ("Starry night", "The scream") and a file that is none."""
+    files = {"starry_night.jpg": picture(seed=7), "the-scream.png": picture(seed=8, fmt="PNG")}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "notes.txt").write_text("not a style")
+    return files
+
+
+def preset_key(data: bytes) -> str:
+    """Where the bot stores a preset's bytes (by content)."""
+    return contract.image_key("preset-" + hashlib.sha256(data).hexdigest()[:32])
 
 
 class BotHarness:

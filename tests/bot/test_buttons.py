@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.callbacks import MixAction, MixButton, ResultAction, ResultButton
-from tests.bot.harness import BotHarness, picture, text
+from tests.bot.harness import BotHarness, picture, preset_key, text, write_presets
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.telegram_types import SentMessage
 from worker import contract
@@ -129,18 +128,6 @@ async def test_button_of_an_expired_result_asks_for_the_pictures_again(
     press(api, result, ResultAction.STRONGER, result_job(harness, result))
     await api.until(lambda: text("result-expired") in api.texts(CHAT))
     assert harness.queued() == []
-
-
-def write_presets(folder: Path) -> dict[str, bytes]:
-    files = {"starry_night.jpg": picture(seed=7), "the-scream.png": picture(seed=8, fmt="PNG")}
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    (folder / "notes.txt").write_text("not a style")
-    return files
-
-
-def preset_key(data: bytes) -> str:
-    return contract.image_key("preset-" + hashlib.sha256(data).hexdigest()[:32])
 
 
 async def test_preset_gallery_by_name_and_button(

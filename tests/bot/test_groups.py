@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from bot.callbacks import GroupPresetChoice, ResultAction, ResultButton
-from tests.bot.harness import BotHarness, picture, text
+from tests.bot.harness import BotHarness, picture, preset_key, text, write_presets
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.telegram_types import SentMessage
-from worker import contract
 
 GROUP = -1001234
 ANNA, BORIS = 5101, 5102
@@ -74,17 +72,6 @@ async def test_a_reply_with_a_style_picture_gives_one_result_for_that_member_onl
     assert again["alpha"] > request["alpha"]
     assert second.reply_to == ask["message_id"]
     assert len(api.results(GROUP)) == 2
-
-
-def write_presets(folder: Path) -> dict[str, bytes]:
-    files = {"starry_night.jpg": picture(seed=7), "the-scream.png": picture(seed=8, fmt="PNG")}
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return files
-
-
-def preset_key(data: bytes) -> str:
-    return contract.image_key("preset-" + hashlib.sha256(data).hexdigest()[:32])
 
 
 async def test_style_and_a_name_in_reply_to_a_photo_gives_that_preset(
