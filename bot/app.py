@@ -8,13 +8,14 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Mapping
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats
 from aiogram.utils.i18n import FSMI18nMiddleware, I18n
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -57,10 +58,18 @@ COMMANDS = {
 }
 
 
-def command_list(i18n: I18n, locale: str) -> list[BotCommand]:
-    """The command menu in one language."""
+GROUP_COMMANDS = {
+    "style": __("cmd-style"),
+    "help": __("cmd-help"),
+}
+
+
+def command_list(
+    i18n: I18n, locale: str, commands: Mapping[str, object] = COMMANDS
+) -> list[BotCommand]:
+    """The command menu in one language (private chats', or ``GROUP_COMMANDS``)."""
     with i18n.context(), i18n.use_locale(locale):
-        return [BotCommand(command=c, description=str(d)) for c, d in COMMANDS.items()]
+        return [BotCommand(command=c, description=str(d)) for c, d in commands.items()]
 
 
 class BotApp:
@@ -192,9 +201,15 @@ class BotApp:
 
     async def _set_commands(self, bot: Bot) -> None:
         """The command menu in each language (not fatal when refused)."""
+        groups = BotCommandScopeAllGroupChats()
         try:
             await bot.set_my_commands(command_list(self.i18n, self.i18n.default_locale))
             for locale in self.i18n.available_locales:
                 await bot.set_my_commands(command_list(self.i18n, locale), language_code=locale)
+            default = command_list(self.i18n, self.i18n.default_locale, GROUP_COMMANDS)
+            await bot.set_my_commands(default, scope=groups)
+            for locale in self.i18n.available_locales:
+                in_groups = command_list(self.i18n, locale, GROUP_COMMANDS)
+                await bot.set_my_commands(in_groups, scope=groups, language_code=locale)
         except TelegramAPIError as e:  # a missing menu must not stop the bot
             log.warning("could not set the command menu: %s", e)

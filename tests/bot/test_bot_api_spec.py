@@ -84,7 +84,9 @@ async def test_what_aiogram_sends_for_the_bot_conforms(api: FakeBotAPI, bot: Bot
     sent = ["sendmessage", "sendphoto", "editmessagetext", "answercallbackquery"]
     sent += ["setmycommands", "sendchataction", "deletemessage"]
     assert [(c.method, c.status) for c in api.calls()] == [(m, 200) for m in sent]
-    assert api.commands["de"] == [{"command": "start", "description": "Start"}]
+    assert api.scoped_commands[("all_private_chats", "de")] == [
+        {"command": "start", "description": "Start"}
+    ]
 
 
 async def test_a_button_with_an_unknown_field_is_refused_like_telegram_does(

@@ -41,6 +41,8 @@ async def test_ordinary_photos_and_texts_get_no_answer(
     await api.until(lambda: text("group-help") in api.texts(GROUP))
     assert api.texts(GROUP) == [text("group-help")]
     assert harness.queued() == []
+    menu = api.scoped_commands[("all_group_chats", "")]  # members see only what works there
+    assert [c["command"] for c in menu] == ["style", "help"]
 
 
 async def test_a_reply_with_a_style_picture_gives_one_result_for_that_member_only(

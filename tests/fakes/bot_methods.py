@@ -70,11 +70,21 @@ class BotMethods(TelegramCloud):
         return 200, ok(True)
 
     def _m_setmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
-        self.commands[str(params.get("language_code") or "")] = list(params.get("commands") or [])
+        scope = (params.get("scope") or {}).get("type", "default")
+        language = str(params.get("language_code") or "")
+        commands = list(params.get("commands") or [])
+        if scope == "default":
+            self.commands[language] = commands
+        else:
+            self.scoped_commands[(scope, language)] = commands
         return 200, ok(True)
 
     def _m_getmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
-        return 200, ok(self.commands.get(str(params.get("language_code") or ""), []))
+        scope = (params.get("scope") or {}).get("type", "default")
+        language = str(params.get("language_code") or "")
+        if scope == "default":
+            return 200, ok(self.commands.get(language, []))
+        return 200, ok(self.scoped_commands.get((scope, language), []))
 
     def _m_editmessagetext(self, params: dict[str, Any], files: dict[str, Any]) -> Answer:
         return self._edit(params, text=str(params.get("text", "")))

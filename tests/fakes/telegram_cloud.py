@@ -61,6 +61,8 @@ class TelegramCloud:
         self._files: dict[str, FileRecord] = {}
         self._failures: list[Failure] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # language_code ("" default) → list
+        # (scope type, language_code) → list, for scopes other than the default one
+        self.scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     # ---- users act -----------------------------------------------------------------------
 
