@@ -147,3 +147,17 @@ async def test_flood_control_in_a_group_delays_the_answer_and_loses_nothing(
     _request, result = await deliver(api, harness)
     assert [c.status for c in api.calls("sendPhoto", GROUP)] == [429, 200]
     assert result.reply_to is not None
+
+
+async def test_style_not_in_reply_to_a_photo_says_how(
+    api: FakeBotAPI, harness: BotHarness
+) -> None:
+    in_group(api)
+    words = api.send_text(GROUP, "look", sender=BORIS)
+    ask = api.send_text(GROUP, "/style", sender=ANNA, reply_to=words["message_id"])
+    told = await api.until(
+        lambda: next(
+            (m for m in api.messages(GROUP) if m.text == text("group-reply-to-photo")), None
+        )
+    )
+    assert told.reply_to == ask["message_id"] and harness.queued() == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.harness import BotHarness, picture, text
+from tests.bot.harness import BotHarness, picture, preset_key, text
 from tests.fakes.bot_api import FakeBotAPI
 
 CHAT = 6201
@@ -92,6 +92,7 @@ async def test_a_guest_call_is_answered_at_once_then_shows_the_painting(
     job_id, request = await sharing.next_job()
     inline_id = request["reply"]["inline_message_id"]
     assert inline_id and request["chat_id"] == CHAT
+    assert request["styles"] == [{"key": preset_key(picture(seed=7)), "weight": 1.0}]  # named
     sharing.finish_job(job_id, request)
     message = api.inline_messages[inline_id]
     await api.until(lambda: message.media)
