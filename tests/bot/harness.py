@@ -19,6 +19,7 @@ from rq.serializers import JSONSerializer
 from bot.app import BotApp
 from bot.config import BotConfig
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.telegram_types import SentMessage
 from tests.helpers import image_bytes, natural_image
 from worker import contract
 from worker.contract import DeliveryEvent, ErrorCode, JobRequest, OutputFormat
@@ -149,6 +150,24 @@ class BotHarness:
             reply=job.reply,
         )
         self.redis.xadd(contract.DELIVERY_STREAM, event.to_fields())
+
+    async def deliver_next(self, chat: int) -> tuple[dict[str, Any], SentMessage]:
+        """Take the next job as a worker, deliver it, and return its request and the result
+        the chat got for it."""
+        before = len(self.api.results(chat))
+        job_id, request = await self.next_job()
+        self.finish_job(job_id, request)
+        results = await self.api.until(
+            lambda: len(self.api.results(chat)) > before and self.api.results(chat)
+        )
+        await self.api.until(self.all_delivered)
+        return request, results[-1]
+
+    async def first_result(self, chat: int) -> tuple[dict[str, Any], SentMessage]:
+        """A photo and a style sent in a private chat, and the result delivered."""
+        self.api.send_photo(chat, picture(seed=1))
+        self.api.send_photo(chat, picture(seed=2))
+        return await self.deliver_next(chat)
 
     def pending_deliveries(self) -> int:
         """Entries the bot read but has not acknowledged (XPENDING)."""

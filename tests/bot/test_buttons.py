@@ -28,23 +28,6 @@ def result_job(harness: BotHarness, result: SentMessage) -> str:
     return ResultButton.unpack(result.buttons[-1][1]).job
 
 
-async def deliver_next(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, Any], SentMessage]:
-    """Take the next job as a worker, deliver it, and return its request and result message."""
-    before = len(api.results(CHAT))
-    job_id, request = await harness.next_job()
-    harness.finish_job(job_id, request)
-    results = await api.until(lambda: len(api.results(CHAT)) > before and api.results(CHAT))
-    await api.until(harness.all_delivered)
-    return request, results[-1]
-
-
-async def first_result(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, Any], SentMessage]:
-    """A photo and a style sent, and the result delivered."""
-    api.send_photo(CHAT, picture(seed=1))
-    api.send_photo(CHAT, picture(seed=2))
-    return await deliver_next(api, harness)
-
-
 def press(api: FakeBotAPI, result: SentMessage, action: ResultAction, job: str) -> None:
     """Press the result's button for ``action``, built as the bot builds it."""
     api.press(CHAT, result.message_id, ResultButton(action=action, job=job).pack())
@@ -76,13 +59,13 @@ async def test_a_result_button_reruns_from_the_stored_pictures_with_one_change(
     label: str,
     change: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> None:
-    first, result = await first_result(api, harness)
+    first, result = await harness.first_result(CHAT)
     job = result_job(harness, result)
     assert result.button(text(label)) == ResultButton(action=action, job=job).pack()
     uploads = len(api.calls("getFile"))
 
     press(api, result, action, job)
-    rerun, _ = await deliver_next(api, harness)
+    rerun, _ = await harness.deliver_next(CHAT)
 
     assert rerun == first | change(first)
     assert len(api.calls("getFile")) == uploads  # nothing downloaded again
@@ -91,28 +74,28 @@ async def test_a_result_button_reruns_from_the_stored_pictures_with_one_change(
 async def test_buttons_follow_the_result_they_are_under(
     api: FakeBotAPI, harness: BotHarness
 ) -> None:
-    _, result = await first_result(api, harness)
+    _, result = await harness.first_result(CHAT)
     press(api, result, ResultAction.STRONGER, result_job(harness, result))
-    _, strongest = await deliver_next(api, harness)
+    _, strongest = await harness.deliver_next(CHAT)
     assert text("btn-stronger") not in [label for label, _ in strongest.buttons]
 
     press(api, result, ResultAction.COLORS, result_job(harness, result))
-    colors, colored = await deliver_next(api, harness)
+    colors, colored = await harness.deliver_next(CHAT)
     assert colors["preserve_color"] is True
     press(api, colored, ResultAction.COLORS, result_job(harness, colored))
-    back, _ = await deliver_next(api, harness)
+    back, _ = await harness.deliver_next(CHAT)
     assert back["preserve_color"] is False
 
 
 async def test_restyle_keeps_the_photo_and_waits_for_a_new_style(
     api: FakeBotAPI, harness: BotHarness
 ) -> None:
-    first, result = await first_result(api, harness)
+    first, result = await harness.first_result(CHAT)
     uploads = len(api.calls("getFile"))
     press(api, result, ResultAction.RESTYLE, result_job(harness, result))
     await api.until(lambda: text("restyle-prompt") in api.texts(CHAT))
     new_style = api.send_photo(CHAT, picture(seed=3))
-    restyled, _ = await deliver_next(api, harness)
+    restyled, _ = await harness.deliver_next(CHAT)
     assert restyled["content_key"] == first["content_key"]
     assert restyled["styles"][0]["key"] == contract.image_key(
         new_style["photo"][-1]["file_unique_id"]
@@ -123,7 +106,7 @@ async def test_restyle_keeps_the_photo_and_waits_for_a_new_style(
 async def test_button_of_an_expired_result_asks_for_the_pictures_again(
     api: FakeBotAPI, harness: BotHarness
 ) -> None:
-    first, result = await first_result(api, harness)
+    first, result = await harness.first_result(CHAT)
     harness.redis.delete(first["content_key"])  # its TTL passed
     press(api, result, ResultAction.STRONGER, result_job(harness, result))
     await api.until(lambda: text("result-expired") in api.texts(CHAT))
@@ -142,7 +125,7 @@ async def test_preset_gallery_by_name_and_button(
     api.send_photo(CHAT, picture(seed=1))
     await api.until(lambda: text("got-content") in api.texts(CHAT))
     api.press_button(gallery, "Starry night")
-    request, _ = await deliver_next(api, harness)
+    request, _ = await harness.deliver_next(CHAT)
     key = preset_key(files["starry_night.jpg"])
     assert request["styles"] == [{"key": key, "weight": 1.0}]
     assert harness.redis.get(key) == files["starry_night.jpg"]
@@ -150,7 +133,7 @@ async def test_preset_gallery_by_name_and_button(
     api.press_button(gallery, "Starry night")  # a preset picked first waits for the photo
     await api.until(lambda: text("got-style") in api.texts(CHAT))
     api.send_photo(CHAT, picture(seed=2))
-    again, _ = await deliver_next(api, harness)
+    again, _ = await harness.deliver_next(CHAT)
     assert again["styles"] == [{"key": key, "weight": 1.0}]
 
 
@@ -187,7 +170,7 @@ async def test_mix_of_uploads_and_a_preset_with_weights(
         )
     )
     api.press_button(api.messages(CHAT)[-1], text("btn-mix-go"))
-    request, result = await deliver_next(api, harness)
+    request, result = await harness.deliver_next(CHAT)
     assert request["content_key"] == contract.image_key(content["photo"][-1]["file_unique_id"])
     first_key = contract.image_key(first["photo"][-1]["file_unique_id"])
     assert [s["key"] for s in request["styles"]] == [
@@ -215,6 +198,6 @@ async def test_settings_shape_the_next_job(api: FakeBotAPI, harness: BotHarness)
 
     api.send_photo(CHAT, picture(seed=1))
     api.send_photo(CHAT, picture(seed=2))
-    request, _ = await deliver_next(api, harness)
+    request, _ = await harness.deliver_next(CHAT)
     chosen = (request["alpha"], request["preserve_color"], request["size"], request["stroke"])
     assert chosen == (0.4, True, 1024, 2.0)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from bot.callbacks import GroupPresetChoice, ResultAction, ResultButton
 from tests.bot.harness import BotHarness, picture, preset_key, text, write_presets
 from tests.fakes.bot_api import FakeBotAPI
-from tests.fakes.telegram_types import SentMessage
 
 GROUP = -1001234
 ANNA, BORIS = 5101, 5102
@@ -18,16 +16,6 @@ def in_group(api: FakeBotAPI) -> None:
     api.group(GROUP)
     api.user(ANNA, "en", "Anna")
     api.user(BORIS, "ru", "Boris")
-
-
-async def deliver(api: FakeBotAPI, harness: BotHarness) -> tuple[dict[str, Any], SentMessage]:
-    """Play the worker for the next job; the result the group got for it."""
-    before = len(api.results(GROUP))
-    job_id, request = await harness.next_job()
-    harness.finish_job(job_id, request)
-    results = await api.until(lambda: len(api.results(GROUP)) > before and api.results(GROUP))
-    await api.until(harness.all_delivered)
-    return request, results[-1]
 
 
 async def test_ordinary_photos_and_texts_get_no_answer(
@@ -53,7 +41,7 @@ async def test_a_reply_with_a_style_picture_gives_one_result_for_that_member_onl
     ask = api.send_photo(
         GROUP, picture(seed=2), caption="/style", sender=ANNA, reply_to=photo["message_id"]
     )
-    request, result = await deliver(api, harness)
+    request, result = await harness.deliver_next(GROUP)
     assert result.reply_to == ask["message_id"]  # a reply to Anna's request
     assert len(api.results(GROUP)) == 1
     assert request["reply"]["user"] == ANNA
@@ -70,7 +58,7 @@ async def test_a_reply_with_a_style_picture_gives_one_result_for_that_member_onl
     assert harness.queued() == []
 
     api.press(GROUP, result.message_id, stronger, sender=ANNA)
-    again, second = await deliver(api, harness)
+    again, second = await harness.deliver_next(GROUP)
     assert again["alpha"] > request["alpha"]
     assert second.reply_to == ask["message_id"]
     assert len(api.results(GROUP)) == 2
@@ -85,7 +73,7 @@ async def test_style_and_a_name_in_reply_to_a_photo_gives_that_preset(
     ask = api.send_text(
         GROUP, "/style@adain_test_bot starry night", sender=BORIS, reply_to=photo["message_id"]
     )
-    request, result = await deliver(api, harness)
+    request, result = await harness.deliver_next(GROUP)
     assert request["styles"] == [{"key": preset_key(files["starry_night.jpg"]), "weight": 1.0}]
     assert result.reply_to == ask["message_id"]
 
@@ -110,7 +98,7 @@ async def test_style_alone_shows_the_presets_to_the_member_who_asked(
     await api.until(lambda: api.calls("answerCallbackQuery"))
     assert harness.queued() == []
     api.press(GROUP, gallery.message_id, gallery.button("The scream"), sender=ANNA)
-    request, result = await deliver(api, harness)
+    request, result = await harness.deliver_next(GROUP)
     assert request["styles"] == [{"key": preset_key(files["the-scream.png"]), "weight": 1.0}]
     assert result.reply_to == ask["message_id"]
 
@@ -144,7 +132,7 @@ async def test_flood_control_in_a_group_delays_the_answer_and_loses_nothing(
         GROUP, picture(seed=2), caption="/style", sender=ANNA, reply_to=photo["message_id"]
     )
     api.flood("sendPhoto", chat_id=GROUP, retry_after=1)  # Telegram's ~20 messages a minute
-    _request, result = await deliver(api, harness)
+    _request, result = await harness.deliver_next(GROUP)
     assert [c.status for c in api.calls("sendPhoto", GROUP)] == [429, 200]
     assert result.reply_to is not None
 

@@ -29,13 +29,7 @@ async def sharing(api: FakeBotAPI, redis_url: str, styles_dir: Path) -> BotHarne
 
 
 async def test_a_result_can_be_shared_by_inline_mode(api: FakeBotAPI, harness: BotHarness) -> None:
-    api.user(CHAT)
-    api.send_photo(CHAT, picture(seed=1))
-    api.send_photo(CHAT, picture(seed=2))
-    job_id, request = await harness.next_job()
-    harness.finish_job(job_id, request)
-    [result] = await api.until(lambda: api.photos(CHAT))
-    await api.until(harness.all_delivered)
+    _request, result = await harness.first_result(CHAT)
     rows = (result.reply_markup or {})["inline_keyboard"]
     share = next(b for row in rows for b in row if b["text"] == text("btn-share"))
     assert share["switch_inline_query_chosen_chat"]["allow_group_chats"] is True
@@ -59,13 +53,7 @@ async def test_no_results_yet_points_to_the_private_chat(
 async def test_a_preset_chosen_inline_repaints_the_latest_result_in_its_message(
     api: FakeBotAPI, sharing: BotHarness
 ) -> None:
-    api.user(CHAT)
-    api.send_photo(CHAT, picture(seed=1))
-    api.send_photo(CHAT, picture(seed=2))
-    job_id, first = await sharing.next_job()
-    sharing.finish_job(job_id, first)
-    [result] = await api.until(lambda: api.photos(CHAT))
-    await api.until(sharing.all_delivered)
+    first, result = await sharing.first_result(CHAT)
 
     query = api.inline_query(CHAT, "scream")
     answer = await api.until(lambda: api.inline_answers.get(query))
