@@ -24,8 +24,11 @@ from worker.contract import JobRequest
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
 
-def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
-    """Buttons under a result: each re-runs the job from the stored pictures."""
+def result_keyboard(
+    job_id: str, request: JobRequest, *, share: bool = False
+) -> InlineKeyboardMarkup:
+    """Buttons under a result: each re-runs the job from the stored pictures; with ``share``
+    (the bot has inline mode) a photo also gets "Share"."""
 
     def button(label: str, action: ResultAction) -> InlineKeyboardButton:
         data = ResultButton(action=action, job=job_id).pack()
@@ -46,7 +49,7 @@ def result_keyboard(job_id: str, request: JobRequest) -> InlineKeyboardMarkup:
     last = [button(_("btn-swap"), ResultAction.SWAP)] if swappable else []
     last.append(button(_("btn-restyle"), ResultAction.RESTYLE))
     middle = [button(colors, ResultAction.COLORS)]
-    if not request.media.is_clip and not request.reply.as_document:  # a photo: shareable
+    if share and not request.media.is_clip and not request.reply.as_document:  # a photo
         middle.append(share_button())
     rows = [row for row in (strength, strokes) if row]
     rows += [middle, last]

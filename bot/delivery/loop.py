@@ -218,8 +218,12 @@ class DeliveryLoop:
             text = error_text(ErrorCode.EXPIRED)
             await self.bot.send_message(event.chat, text, reply_parameters=reply)
             return
-        # Without its record (expired) a result has nothing to re-run: no buttons.
-        keyboard = None if record is None else result_keyboard(event.job, record.request)
+        # Without its record (expired) a result has nothing to re-run: no buttons. "Share"
+        # only where inline mode is on (@BotFather's /setinline), which it needs.
+        share = bool((await self.bot.me()).supports_inline_queries)
+        keyboard = (
+            None if record is None else result_keyboard(event.job, record.request, share=share)
+        )
         if event.media.is_clip:
             await send_clip(
                 self.bot, event.chat, data, media=event.media, width=event.width,

@@ -95,3 +95,18 @@ async def test_a_guest_call_without_a_photo_says_how(api: FakeBotAPI, sharing: B
     assert answer["type"] == "article"
     assert answer["input_message_content"]["message_text"] == text("guest-how")
     assert sharing.queued() == []
+
+
+async def test_without_inline_mode_a_result_has_no_share_button(
+    api: FakeBotAPI, redis_url: str, styles_dir: Path
+) -> None:
+    api.bot_user["supports_inline_queries"] = False  # @BotFather's /setinline never run
+    h = BotHarness(api, redis_url, styles_dir)
+    await h.start()
+    try:
+        _request, result = await h.first_result(CHAT)
+    finally:
+        await h.stop()
+        h.close()
+    labels = [label for label, _data in result.buttons]
+    assert text("btn-share") not in labels and text("btn-stronger") in labels
