@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import datetime
 import gc
 import resource
 import statistics
@@ -110,22 +109,12 @@ def compare(
 
 
 def device_name(device: torch.device) -> str:
-    """The GPU's name, or the CPU model (with its family and model numbers, which tell AMD's
-    generations apart) and the threads torch uses; then today's date, as the tables need."""
-    today = datetime.date.today().isoformat()
+    """The GPU's name, or the CPU model and the threads torch uses."""
     if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)}, {today}"
-    fields: dict[str, str] = {}
+        return torch.cuda.get_device_name(device)
     try:
         with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _sep, value = line.partition(":")
-                if not line.strip():
-                    break  # the first processor's block is enough
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    model = fields.get("model name", "CPU")
-    if "cpu family" in fields and "model" in fields:
-        model += f" (family {fields['cpu family']}, model {fields['model']})"
-    return f"{model}, {torch.get_num_threads()} threads, {today}"
+            model = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        model = "CPU"
+    return f"{model}, {torch.get_num_threads()} threads"
