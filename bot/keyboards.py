@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import settings
 from bot.callbacks import (
+    GroupPresetChoice,
     LanguageChoice,
     MixAction,
     MixButton,
@@ -65,10 +66,16 @@ def share_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("btn-share"), switch_inline_query_chosen_chat=chats)
 
 
-def presets_keyboard(presets: list[Preset]) -> InlineKeyboardMarkup:
+def presets_keyboard(presets: list[Preset], member: int = 0) -> InlineKeyboardMarkup:
+    """One button a preset; in a group (``member``: who asked), pressable by that member only."""
     kb = InlineKeyboardBuilder()
     for preset in presets:
-        kb.button(text=preset.name, callback_data=PresetChoice(preset=preset.id))
+        data = (
+            GroupPresetChoice(user=member, preset=preset.id)
+            if member
+            else PresetChoice(preset=preset.id)
+        )
+        kb.button(text=preset.name, callback_data=data)
     kb.adjust(2)
     return kb.as_markup()
 

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import GroupPresetChoice
 from bot.chat_state import ChatState, Content, Style
@@ -30,13 +29,13 @@ from bot.conversation import Conversation
 from bot.handlers.pictures import refusal_text
 from bot.handlers.presets import store_preset
 from bot.images import ImageStore, PictureRefused, incoming_file
+from bot.keyboards import presets_keyboard
 from bot.naming import file_name
-from bot.presets import Preset, PresetLibrary
+from bot.presets import PresetLibrary
 from bot.replies import answer_press, replying_to
 from worker.contract import ReplyContext
 
 GROUPS = {"group", "supergroup"}
-MEDIA = F.photo | F.document | F.animation | F.video | F.video_note
 
 
 async def group_help(message: Message) -> None:
@@ -76,7 +75,7 @@ async def style_request(
             await message.reply(_("presets-none"))
             return
         user = message.from_user.id if message.from_user else 0
-        await message.reply(_("presets-title"), reply_markup=_presets_keyboard(found, user))
+        await message.reply(_("presets-title"), reply_markup=presets_keyboard(found, user))
         return
     preset = presets.named(name)
     if preset is None:
@@ -151,14 +150,6 @@ async def _stored(bot: Bot, images: ImageStore, holder: Message, ask: Message) -
     return Content(
         key=key, document=incoming.is_document, media=incoming.media, duration=incoming.duration
     )
-
-
-def _presets_keyboard(found: list[Preset], user: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for preset in found:
-        kb.button(text=preset.name, callback_data=GroupPresetChoice(user=user, preset=preset.id))
-    kb.adjust(2)
-    return kb.as_markup()
 
 
 def _has_media(message: Message) -> bool:
