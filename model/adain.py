@@ -57,6 +57,8 @@ def blend(target: Tensor, content: Tensor, alpha: float) -> Tensor:
     """Content–style trade-off: t' = α·t + (1 − α)·f(c)."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    if alpha == 1.0:  # the default: no pass over the features
+        return target
     return alpha * target + (1.0 - alpha) * content
 
 
