@@ -140,11 +140,19 @@ class CarryPlanner:
             fresh_small = 1.0 - self.blend * trust * carry_trust
         else:
             fresh_small = np.zeros_like(carry_trust)
+            if boxes:
+                trust = flow.trust(cv2, now.soft, flow.moved(cv2, self.prev.soft))
+                kept = self.blend * trust  # what a keyframe keeps of the carried pixels
             scale_x, scale_y = carry_trust.shape[1] / width, carry_trust.shape[0] / height
-            for left, top, right, bottom in boxes:
+            for box in boxes:
+                left, top, right, bottom = box
                 rows = slice(math.floor(top * scale_y), math.ceil(bottom * scale_y))
                 cols = slice(math.floor(left * scale_x), math.ceil(right * scale_x))
-                fresh_small[rows, cols] = 1.0 - carry_trust[rows, cols]
+                # untrusted pixels are made again; deeper inside the crop, where it stylizes
+                # as the whole frame would, the rest is renewed as a keyframe renews it
+                inner = _inside(box, width, height, fresh_small[rows, cols].shape)
+                held = carry_trust[rows, cols] * (1.0 - inner * (1.0 - kept[rows, cols]))
+                fresh_small[rows, cols] = 1.0 - held
         # the reference follows the output: carried, and renewed where the output is made anew
         self.reference = carried + fresh_small[..., None] * (now.soft - carried)
         self.prev = now
@@ -176,6 +184,22 @@ class CarryPlanner:
             joined = _union(boxes[i], boxes[j])
             boxes = [joined] + [b for k, b in enumerate(boxes) if k not in (i, j)]
         return tuple(boxes)
+
+
+def _inside(box: Box, width: int, height: int, shape: tuple[int, ...]) -> np.ndarray:
+    """(h, w) float32 over `box` at `shape`: 0 within MARGIN / 2 of a side of the crop that is
+    not the frame's edge, rising to 1 at MARGIN: how far the crop's stylization there is the
+    whole frame's (at the frame's edge the whole frame is cut off as the crop is)."""
+    left, top, right, bottom = box
+    rows, cols = shape
+    ys = (np.arange(rows, dtype=np.float32) + 0.5) * (bottom - top) / rows
+    xs = (np.arange(cols, dtype=np.float32) + 0.5) * (right - left) / cols
+    far_y, far_x = np.full_like(ys, 1e9), np.full_like(xs, 1e9)
+    dy = np.minimum(ys if top > 0 else far_y, (bottom - top) - ys if bottom < height else far_y)
+    dx = np.minimum(xs if left > 0 else far_x, (right - left) - xs if right < width else far_x)
+    ramp_y = np.clip((dy - MARGIN / 2) / (MARGIN / 2), 0.0, 1.0)
+    ramp_x = np.clip((dx - MARGIN / 2) / (MARGIN / 2), 0.0, 1.0)
+    return ramp_y[:, None] * ramp_x[None, :]
 
 
 def _aligned(region: tuple[float, float, float, float], width: int, height: int) -> Box:

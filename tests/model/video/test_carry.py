@@ -118,17 +118,17 @@ def test_carried_frames_stay_close_to_every_frame_through_the_networks(
     stylizer: Stylizer, style: adain.Stats, name: str
 ) -> None:
     """Ours against `blend=0` (every frame through the networks, the same steady colours),
-    frame by frame after the first. Measured on random weights at 320×192, 24 frames: mean /
-    worst 24.8 / 22.7 dB on the still scene, 25.8 / 19.3 where the shape walks in, 26.9 / 22.6
-    where the light changes (every frame through the networks and blended: 31.8 / 30.1,
-    30.0 / 27.2, 37.9 / 36.7). A random decoder answers the sensor noise and a shift by a
-    fraction of the encoder's stride with new strokes, which carried frames do not follow."""
+    frame by frame after the first: mean at least 25 dB, no frame under 18. Measured on random
+    weights at 320×192, 24 frames: mean / worst 26.4 / 23.9 dB on the still scene, 27.9 / 22.5
+    where the shape walks in, 27.8 / 23.5 where the light changes. Under the camera pan
+    (not here) 20.3 / 16.0: a random decoder answers a shift by a fraction of the encoder's
+    stride with new strokes, which carried frames do not follow."""
     frames = synthetic.make_clip(name, 320, 192, 24)
     stats = clip_stats(stylizer, frames)
     ours = list(stylize_frames(stylizer, frames, style, 1.0, content_stats=stats))
     every = list(stylize_frames(stylizer, frames, style, 1.0, content_stats=stats, blend=0))
     db = [psnr(a, b) for a, b in zip(ours[1:], every[1:], strict=True)]
-    assert np.mean(db) >= 23 and min(db) >= 18, np.round(db, 1)
+    assert np.mean(db) >= 25 and min(db) >= 18, np.round(db, 1)
 
 
 def test_an_entering_object_is_shown_on_the_frame_it_appears(
