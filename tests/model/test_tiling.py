@@ -20,17 +20,18 @@ from tests.helpers import natural_image
 TILE = 64
 # The fast path runs in bf16 (8 bits of mantissa): a tile and the whole image go through kernels
 # of different shapes, which round differently. One bf16 step at the largest feature, and a mean
-# error along a tile edge of at most 2.5 levels (0.3 to 1.7 seen on two CPUs; an encoder margin
-# cut to 16 pixels shows 3.5 to 5.9, the exact path 0.0).
+# error along a tile edge of at most 2.5 levels (0.3 to 2.05 seen on three CPUs, no more than
+# elsewhere in the picture; an encoder margin cut to 16 pixels shows 3.5 to 5.9, and 34 dB over
+# the picture, the exact path 0.0).
 BF16_STEP = 2**-8
 EDGE_LEVELS = {False: 1.0, True: 2.5}
-# Tiled against untiled on the pair below, as `pytest -s` prints it (AMD EPYC Zen 4, family 25
-# model 17, 2026-12-04): plain float32 87.5 dB; the PyTorch fast path 80.2–82.9 dB in bf16
-# (82.5–83.0 with float32 forced); OpenVINO 48.9–50.8 dB in bf16, whose kernels round a tile and
-# the whole image apart (82.6–83.8 with f32 forced). The bounds protect those figures
-# (docs/performance.md, "Full resolution by tiling") with about 3 dB of margin for other CPUs'
-# kernels.
-TILED_DB = {"fast openvino bf16": 45.0}
+# Tiled against untiled on the pair below, as `pytest -s` prints it: plain float32 87.5 dB on
+# every CPU. In bf16 the figure is the kernels' rounding: on an AMD EPYC Zen 4 (family 25 model
+# 17, 2026-12-04) the PyTorch fast path 80.2–82.9 dB and OpenVINO 48.9–50.8 dB; on an Intel
+# Xeon with AMX (family 6 model 167, 2026-12-04), whose tile units really multiply in bf16,
+# 41.0–41.2 dB on both. So a bf16 path is held to 38 dB (a seam would also show along the tile
+# edges, checked on its own below) and a float32 one to 77.
+TILED_DB = {"fast openvino bf16": 38.0, "fast bfloat16 channels-last": 38.0}
 TILED_DB_OTHERWISE = 77.0
 
 
@@ -73,8 +74,11 @@ def test_tiled_features_and_statistics_are_exact(weights_dir: Path, fast: bool) 
     assert got.shape == want.shape == (1, 512, 20, 26)
     step = BF16_STEP if fast else 1e-3
     torch.testing.assert_close(got, want, rtol=step, atol=step * want.abs().max().item())
+    # statistics average the features' rounding out: 1e-4 apart in float32, up to 3.5e-4 in
+    # bf16 on an AMX CPU
+    tol = 1e-3 if fast else 1e-4
     for g, w in zip(tiled.style_stats(img), whole.style_stats(img), strict=True):
-        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(g, w, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize(
@@ -94,8 +98,9 @@ def test_tiled_stylize_agrees_with_untiled_and_shows_no_seams(
     # A seam would show as a line of errors along a tile boundary (every 64 pixels).
     diff = np.abs(np.asarray(got, dtype=np.int16) - np.asarray(want, dtype=np.int16))
     for edge in (TILE, 2 * TILE):
-        assert diff[edge - 2 : edge + 2].mean() < EDGE_LEVELS[bool(fast)]
-        assert diff[:, edge - 2 : edge + 2].mean() < EDGE_LEVELS[bool(fast)]
+        rows, cols = diff[edge - 2 : edge + 2].mean(), diff[:, edge - 2 : edge + 2].mean()
+        print(f"  edge {edge}: rows {rows:.2f}, columns {cols:.2f}, whole {diff.mean():.2f}")
+        assert rows < EDGE_LEVELS[bool(fast)] and cols < EDGE_LEVELS[bool(fast)]
 
 
 def test_the_stylizer_tiles_above_its_threshold(
